@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+
+/** A Graph API error as the emulator sends it: the HTTP status and the envelope's `error` member. */
+export interface EmulatedError {
+  readonly status: number;
+  readonly error: {
+    readonly message: string;
+    readonly type: string;
+    readonly code: number;
+    readonly error_subcode?: number;
+    readonly is_transient?: boolean;
+    readonly error_user_title?: string;
+    readonly error_user_msg?: string;
+  };
+}
+
+/** The envelope sent on the wire, with a fresh fbtrace_id. */
+export function envelope(e: EmulatedError): { error: Record<string, unknown> } {
+  return { error: { ...e.error, fbtrace_id: randomBytes(8).toString('base64url') } };
+}
+
+const err = (status: number, code: number, message: string, type = 'OAuthException', more: object = {}): EmulatedError => ({
+  status,
+  error: { message, type, code, ...more },
+});
+
+/** The errors GRAPH_API.md documents, with the codes, subcodes and statuses seen from the real API. */
+export const GraphErrors = {
+  invalidToken: () => err(400, 190, 'Invalid OAuth access token - Cannot parse access token'),
+  missingToken: () => err(400, 104, 'An access token is required to request this resource.'),
+  missingProof: () => err(400, 100, 'API calls from the server require an appsecret_proof argument', 'GraphMethodException'),
+  invalidProof: () => err(400, 100, 'Invalid appsecret_proof provided in the API argument', 'GraphMethodException'),
+  nonexistingField: (field: string) =>
+    err(400, 100, `(#100) Tried accessing nonexisting field (${field}) on node type (User)`),
+  insufficientPermission: (status = 400) =>
+    err(status, 100, '(#100) Insufficient permission to access user profile.', 'OAuthException', { error_subcode: 2018247 }),
+  objectNotFound: (id: string) =>
+    err(
+      400,
+      100,
+      `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+      'GraphMethodException',
+      { error_subcode: 33 },
+    ),
+  noMatchingUser: () => err(400, 100, 'No matching user found', 'OAuthException', { error_subcode: 2018001 }),
+  noProfile: () => err(400, 100, 'No profile available for this user.', 'OAuthException', { error_subcode: 2018218 }),
+  blockedByUser: () => err(400, 551, 'This person isn\'t available right now.', 'OAuthException', { error_subcode: 1545041 }),
+  tooManyInBatch: () => err(400, 100, '(#100) Too many requests in batch message. Maximum batch size is 50'),
+  badBatch: (detail: string) => err(400, 100, `(#100) ${detail}`),
+  unsupportedIds: () => err(400, 100, '(#100) Requests to the root node with ids are no longer supported; use batch requests'),
+  unknownPath: (path: string) => err(400, 2500, `Unknown path components: ${path}`),
+  rateLimited: (code: 4 | 17 | 32 | 613 | 80001 | 80006) =>
+    err(400, code, `(#${code}) ${code === 4 ? 'Application request limit reached' : code === 17 ? 'User request limit reached' : code === 32 ? 'Page request limit reached' : 'There have been too many calls to this Messenger account. Wait a bit and try again.'}`),
+  serviceError: () =>
+    err(500, 2, 'An unexpected error has occurred. Please retry your request later.', 'OAuthException', { is_transient: true }),
+  unknownError: () => err(500, 1, 'An unknown error occurred', 'OAuthException', { is_transient: false }),
+} as const;

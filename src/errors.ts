@@ -1,0 +1,90 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from './logger.js';
+
+/** The closed set of codes a client sees in `errors[].extensions.code`. */
+export const ErrorCode = {
+  NOT_FOUND: 'NOT_FOUND',
+  UPSTREAM_AUTH_FAILED: 'UPSTREAM_AUTH_FAILED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PERMISSION_REQUIRED: 'PERMISSION_REQUIRED',
+  FIELD_UNAVAILABLE: 'FIELD_UNAVAILABLE',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error the gateway means a client to see: its message and extensions pass unmasked. */
+export class GatewayError extends GraphQLError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.code = code;
+    this.name = 'GatewayError';
+  }
+}
+
+export const badUserInput = (message: string, extensions?: Record<string, unknown>) =>
+  new GatewayError(ErrorCode.BAD_USER_INPUT, message, extensions);
+
+export const upstreamUnavailable = (reason: string) =>
+  new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The Graph API could not be reached or gave no usable answer.', {
+    reason,
+  });
+
+/**
+ * An upstream failure that has no client-facing code. It carries details for the logs; the client
+ * sees only INTERNAL_SERVER_ERROR.
+ */
+export class UnexpectedUpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'UnexpectedUpstreamError';
+  }
+}
+
+// Codes produced by graphql-js and Apollo itself for problems with the client's request.
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * The one place where errors are masked before reaching a client. Gateway errors and request
+ * errors pass; anything else (a bug, an unexpected upstream answer) becomes a generic
+ * INTERNAL_SERVER_ERROR and is logged in full. Never throws.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    try {
+      const original = unwrapResolverError(error);
+      if (original instanceof GatewayError) {
+        // Expected outcomes, not bugs: a stack trace would only be noise, even in development.
+        const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+        return { ...formatted, extensions };
+      }
+      const code = formatted.extensions?.code;
+      if (original instanceof GraphQLError && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+        return formatted;
+      }
+      logger.error({ err: original, path: formatted.path }, 'internal error masked');
+    } catch {
+      // fall through to the masked error
+    }
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { DEMO_PAGE_TOKEN, DEMO_PSIDS } from './emulator/data.js';
+import { GraphEmulator } from './emulator/server.js';
+import { createLogger } from './logger.js';
+import { startGateway } from './server.js';
+
+/** How long a shutdown may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config: GatewayConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+
+  let emulator: GraphEmulator | undefined;
+  if (!config.pageAccessToken) {
+    if (config.nodeEnv === 'production') {
+      logger.fatal('PAGE_ACCESS_TOKEN is required when NODE_ENV=production (demo mode is for development only)');
+      process.exit(1);
+    }
+    emulator = await GraphEmulator.start({ host: '127.0.0.1', port: 0 });
+    config = { ...config, graphApiUrl: emulator.url, pageAccessToken: DEMO_PAGE_TOKEN, appSecret: undefined };
+    logger.info(
+      { emulator: emulator.url },
+      `Demo mode: PAGE_ACCESS_TOKEN is not set, so answers come from the built-in Graph API emulator at ${emulator.url} (try PSID ${DEMO_PSIDS.peter})`,
+    );
+  }
+
+  const gateway = await startGateway(config, logger);
+  const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${gateway.port}/graphql` : gateway.url;
+  logger.info(
+    { url: gateway.url, graphApiVersion: config.graphApiVersion, upstream: emulator ? 'emulator' : config.graphApiUrl },
+    config.nodeEnv === 'production'
+      ? `Gateway ready at ${shown}`
+      : `Gateway ready at ${shown} (open it in a browser for Apollo Sandbox)`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Shutting down');
+    setTimeout(() => {
+      logger.error('Shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    void Promise.allSettled([gateway.close(), emulator?.close()]).then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  // Start-up failures (port in use, …) carry no secrets: config values are never in error messages.
+  process.stderr.write(`Gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { ErrorCode, GatewayError, UnexpectedUpstreamError, upstreamUnavailable } from '../errors.js';
+import type { GraphErrorBody } from './types.js';
+
+/** The Graph API said the user exists for the Page but has no profile to show: not an error. */
+export const NO_PROFILE = Symbol('no profile');
+export type Classified = GatewayError | UnexpectedUpstreamError | typeof NO_PROFILE;
+
+const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80001, 80006]);
+const AUTH_CODES = new Set([102, 104, 190]);
+const NONEXISTING_FIELD = /nonexisting field \(([^)]+)\)/i;
+
+/**
+ * The one mapping from a Graph API error (HTTP status plus error envelope) to what the client
+ * sees. Upstream messages are never passed through: they are written for the app's developer.
+ */
+export function classifyGraphError(httpStatus: number, error: GraphErrorBody | undefined): Classified {
+  const code = error?.code;
+  const subcode = error?.error_subcode;
+  const message = error?.message ?? '';
+
+  if ((code === 100 && subcode === 2018218) || code === 551) return NO_PROFILE;
+  if (code === 100 && (subcode === 33 || subcode === 2018001)) {
+    return new GatewayError(ErrorCode.NOT_FOUND, 'No Messenger user with this PSID exists for this Page.');
+  }
+  if ((code !== undefined && AUTH_CODES.has(code)) || (code === 100 && /appsecret_proof/i.test(message))) {
+    return new GatewayError(
+      ErrorCode.UPSTREAM_AUTH_FAILED,
+      'The gateway could not authenticate to the Graph API. The operator must check its Page token and app secret.',
+    );
+  }
+  if (code !== undefined && RATE_LIMIT_CODES.has(code)) {
+    return new GatewayError(ErrorCode.RATE_LIMITED, 'The Graph API is rate limiting this Page or app. Retry later.', {
+      graphCode: code,
+    });
+  }
+  if (code === 10 || (code !== undefined && code >= 200 && code <= 299) || (code === 100 && subcode === 2018247)) {
+    return new GatewayError(
+      ErrorCode.PERMISSION_REQUIRED,
+      "The Page's app lacks a permission needed for the requested profile fields.",
+    );
+  }
+  const nonexisting = code === 100 ? NONEXISTING_FIELD.exec(message) : null;
+  if (nonexisting) {
+    return new GatewayError(ErrorCode.FIELD_UNAVAILABLE, 'A requested field does not exist on this Graph API version.', {
+      graphField: nonexisting[1],
+    });
+  }
+  if (code === 1 || code === 2 || error?.is_transient === true || httpStatus >= 500) {
+    return upstreamUnavailable(`Graph API error ${code ?? 'without code'} (HTTP ${httpStatus})`);
+  }
+  return new UnexpectedUpstreamError('Unexpected Graph API error', {
+    httpStatus,
+    code,
+    subcode,
+    type: error?.type,
+    fbtraceId: error?.fbtrace_id,
+  });
+}
+
+/** The `error` member of a parsed body, when the body is a Graph API error envelope. */
+export function errorEnvelope(body: unknown): GraphErrorBody | undefined {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
+  const error = (body as { error: unknown }).error;
+  return typeof error === 'object' && error !== null ? (error as GraphErrorBody) : undefined;
+}

@@ -1,0 +1,41 @@
+import { upstreamUnavailable } from '../errors.js';
+import { classifyGraphError, errorEnvelope, NO_PROFILE } from './classify.js';
+import { parseJson, type GraphClient } from './client.js';
+import type { BatchEntry, GraphProfile } from './types.js';
+
+export interface ProfileRequest {
+  readonly psid: string;
+  /** Graph API field names, e.g. first_name. */
+  readonly fields: readonly string[];
+}
+
+/** What one sub-request yielded: a profile, no profile, or an error for that user alone. */
+export type ProfileOutcome = { readonly kind: 'profile'; readonly data: GraphProfile } | { readonly kind: 'none' };
+export type ProfileResult = ProfileOutcome | Error;
+
+/** Looks up to 50 users in one batch call; one result per request, in order. */
+export async function fetchProfiles(client: GraphClient, requests: readonly ProfileRequest[]): Promise<ProfileResult[]> {
+  const relativeUrls = requests.map(({ psid, fields }) => `${psid}?fields=${fields.join(',')}`);
+  let entries: readonly BatchEntry[];
+  try {
+    ({ entries } = await client.batch(relativeUrls));
+  } catch (error) {
+    // A failure of the whole exchange is every user's failure.
+    return requests.map(() => (error instanceof Error ? error : new Error(String(error))));
+  }
+  return entries.map(toResult);
+}
+
+function toResult(entry: BatchEntry): ProfileResult {
+  if (entry === null) return upstreamUnavailable('The Graph API did not finish this lookup in time');
+  const body = parseJson(entry.body);
+  if (entry.code === 200 && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    return { kind: 'profile', data: body as GraphProfile };
+  }
+  const envelope = errorEnvelope(body);
+  if (!envelope) {
+    return upstreamUnavailable(`Unusable answer for a lookup (HTTP ${entry.code})`);
+  }
+  const classified = classifyGraphError(entry.code, envelope);
+  return classified === NO_PROFILE ? { kind: 'none' } : classified;
+}

@@ -1,0 +1,36 @@
+/** Shapes of what the Graph API sends back, as far as the gateway reads them. */
+
+export interface GraphAdReferral {
+  readonly source?: string;
+  readonly type?: string;
+  readonly ad_id?: string;
+}
+
+/** A User node as the User Profile endpoint returns it: only the requested fields, usually plus id. */
+export interface GraphProfile {
+  readonly id?: string;
+  readonly name?: string;
+  readonly first_name?: string;
+  readonly last_name?: string;
+  readonly profile_pic?: string;
+  readonly locale?: string;
+  readonly timezone?: number;
+  readonly gender?: string;
+  readonly is_payment_enabled?: boolean;
+  readonly last_ad_referral?: GraphAdReferral;
+}
+
+/** The `error` member of a Graph API error envelope. */
+export interface GraphErrorBody {
+  readonly message?: string;
+  readonly type?: string;
+  readonly code?: number;
+  readonly error_subcode?: number;
+  readonly error_user_title?: string;
+  readonly error_user_msg?: string;
+  readonly fbtrace_id?: string;
+  readonly is_transient?: boolean;
+}
+
+/** One element of a batch answer: null when the sub-request did not finish in time. */
+export type BatchEntry = { readonly code: number; readonly body: string } | null;
