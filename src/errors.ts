@@ -47,17 +47,6 @@ export class UnexpectedUpstreamError extends Error {
   }
 }
 
-// Codes produced by graphql-js and Apollo itself for problems with the client's request.
-const REQUEST_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-]);
-
 /**
  * The one place where errors are masked before reaching a client. Gateway errors and request
  * errors pass; anything else (a bug, an unexpected upstream answer) becomes a generic
@@ -72,8 +61,10 @@ export function createFormatError(logger: Logger) {
         const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
         return { ...formatted, extensions };
       }
+      // Request-level errors (parse, validation, variables, introspection off) carry no path and a
+      // specific code; Apollo gives INTERNAL_SERVER_ERROR to everything it cannot place.
       const code = formatted.extensions?.code;
-      if (original instanceof GraphQLError && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+      if (!formatted.path && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
         return formatted;
       }
       logger.error({ err: original, path: formatted.path }, 'internal error masked');

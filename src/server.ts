@@ -56,6 +56,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
     formatError: createFormatError(logger),
+    // main.ts owns signal handling and exits 0 after a drain; Apollo's handler would re-raise.
+    stopOnTerminationSignals: false,
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

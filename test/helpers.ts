@@ -1,0 +1,71 @@
+import { loadConfig } from '../src/config.js';
+import { DEMO_PAGE_TOKEN } from '../src/emulator/data.js';
+import { GraphEmulator, type EmulatorOptions } from '../src/emulator/server.js';
+import { createLogger } from '../src/logger.js';
+import { startGateway, type Gateway } from '../src/server.js';
+
+export { DEMO_PAGE_TOKEN };
+export { DEMO_PSIDS, generatedPsid } from '../src/emulator/data.js';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  /** Raw response text, for scanning for secrets. */
+  text: string;
+  body: {
+    data?: T | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+  };
+}
+
+export interface Stack {
+  emulator: GraphEmulator;
+  gateway: Gateway;
+  /** POSTs a GraphQL operation to the gateway over HTTP. */
+  query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  emulator?: EmulatorOptions;
+  /** Gateway environment on top of the defaults (token, emulator URL, port 0, silent logs). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Starts the Graph API emulator and a gateway pointed at it, both on port 0. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const emulator = await GraphEmulator.start(options.emulator);
+  const config = loadConfig({
+    PAGE_ACCESS_TOKEN: DEMO_PAGE_TOKEN,
+    GRAPH_API_URL: emulator.url,
+    PORT: '0',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const gateway = await startGateway(config, createLogger(config));
+  return {
+    emulator,
+    gateway,
+    query: (query, variables, headers) => postGraphQL(gateway.url, { query, variables }, headers),
+    close: async () => {
+      await gateway.close();
+      await emulator.close();
+    },
+  };
+}
+
+export async function postGraphQL<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+}
+
+/** The `extensions.code` of each error, keyed by its path joined with dots. */
+export function codesByPath(response: GraphQLResponse): Record<string, string> {
+  return Object.fromEntries((response.body.errors ?? []).map((e) => [(e.path ?? []).join('.'), e.extensions?.code]));
+}

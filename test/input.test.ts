@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, type Stack } from './helpers.js';
+
+const BAD_PSIDS = ['me', '123/accounts', '123?fields=access_token', '../v25.0/me', '', ' ', '12 34', '1,2', '１２３', '1'.repeat(33), '-1', '0x10'];
+
+describe('PSID validation', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.emulator.reset());
+
+  it.each(BAD_PSIDS)('user(psid: %j) → BAD_USER_INPUT and no upstream request', async (psid) => {
+    const res = await stack.query(`query($p: ID!) { user(psid: $p) { profile { firstName } } }`, { p: psid });
+    expect(res.body.data).toBeNull();
+    expect(codesByPath(res)).toEqual({ user: 'BAD_USER_INPUT' });
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('a bad PSID among good ones in users → BAD_USER_INPUT and no upstream request', async () => {
+    const res = await stack.query(`query($p: [ID!]!) { users(psids: $p) { profile { firstName } } }`, {
+      p: [DEMO_PSIDS.peter, '123/accounts'],
+    });
+    expect(codesByPath(res)).toEqual({ users: 'BAD_USER_INPUT' });
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('more than 100 PSIDs in one users call → BAD_USER_INPUT before any upstream request', async () => {
+    const p = Array.from({ length: 101 }, (_, i) => generatedPsid(i));
+    const res = await stack.query(`query($p: [ID!]!) { users(psids: $p) { profile { firstName } } }`, { p });
+    expect(codesByPath(res)).toEqual({ users: 'BAD_USER_INPUT' });
+    expect(res.body.errors?.[0]?.message).toMatch(/At most 100/);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('accepts 100 PSIDs and a 32-digit PSID', async () => {
+    const p = Array.from({ length: 100 }, (_, i) => generatedPsid(i));
+    const res = await stack.query(`query($p: [ID!]!) { users(psids: $p) { psid } one: user(psid: "${'9'.repeat(32)}") { psid } }`, { p });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.users).toHaveLength(100);
+  });
+
+  it('an integer literal is accepted as an ID', async () => {
+    const res = await stack.query(`{ user(psid: 1254459154682919) { profile { firstName } } }`);
+    expect(res.body.data).toEqual({ user: { profile: { firstName: 'Peter' } } });
+  });
+});
