@@ -22,8 +22,11 @@ async function resolveProfile(
 
   const outcome = await context.profiles.load(psid, fields);
   if (outcome.kind === 'none') return null;
+  const { data, fieldErrors } = outcome;
   // `{}` or only `id` is how the Graph API says the user has not authorized profile access.
-  for (const field of fields) if (outcome.data[field] !== undefined) return { psid, data: outcome.data };
+  for (const field of fields) {
+    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, data, fieldErrors };
+  }
   return null;
 }
 
@@ -40,7 +43,10 @@ function profileValue<F extends ProfileField>(
       { field, graphApiVersion: context.graphApiVersion },
     );
   }
-  return (parent.data[PROFILE_FIELDS[field].graph] ?? null) as never;
+  const graph = PROFILE_FIELDS[field].graph;
+  const error = parent.fieldErrors?.get(graph);
+  if (error) throw error;
+  return (parent.data[graph] ?? null) as never;
 }
 
 export const resolvers: Resolvers = {

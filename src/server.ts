@@ -12,7 +12,7 @@ import { ProfileLoader } from './profile/loader.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
 import { GraphClient } from './upstream/client.js';
-import { fetchProfiles } from './upstream/profiles.js';
+import { fetchProfiles, type FetchProfiles } from './upstream/profiles.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -46,7 +46,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     maxResponseBytes: config.upstreamMaxResponseBytes,
     connections: config.upstreamConnections,
   });
-  const fetch = (requests: Parameters<typeof fetchProfiles>[1]) => fetchProfiles(client, requests);
+  const fetch: FetchProfiles = (requests) => fetchProfiles(client, requests);
 
   const httpServer: Server = createServer();
   const apollo = new ApolloServer<GatewayContext>({

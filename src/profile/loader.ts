@@ -1,9 +1,7 @@
 import DataLoader from 'dataloader';
 import { MAX_BATCH_SIZE } from '../upstream/client.js';
-import type { ProfileOutcome, ProfileRequest, ProfileResult } from '../upstream/profiles.js';
+import type { FetchProfiles, ProfileOutcome, ProfileResult } from '../upstream/profiles.js';
 import type { GraphField } from './fields.js';
-
-export type FetchProfiles = (requests: readonly ProfileRequest[]) => Promise<ProfileResult[]>;
 
 /**
  * Per-operation profile loader. Every `profile` field resolved in one tick for the same PSID joins

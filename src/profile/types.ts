@@ -1,4 +1,6 @@
+import type { GatewayError } from '../errors.js';
 import type { GraphProfile } from '../upstream/types.js';
+import type { GraphField } from './fields.js';
 
 /** Parent value of MessengerUser resolvers. */
 export interface UserParent {
@@ -9,4 +11,6 @@ export interface UserParent {
 export interface ProfileParent {
   readonly psid: string;
   readonly data: GraphProfile;
+  /** Requested fields the gateway could not get, each with the error to report at its path. */
+  readonly fieldErrors?: ReadonlyMap<GraphField, GatewayError> | undefined;
 }

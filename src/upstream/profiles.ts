@@ -1,4 +1,6 @@
+import type { GatewayError } from '../errors.js';
 import { upstreamUnavailable } from '../errors.js';
+import type { GraphField } from '../profile/fields.js';
 import { classifyGraphError, errorEnvelope, NO_PROFILE } from './classify.js';
 import { parseJson, type GraphClient } from './client.js';
 import type { BatchEntry, GraphProfile } from './types.js';
@@ -6,12 +8,27 @@ import type { BatchEntry, GraphProfile } from './types.js';
 export interface ProfileRequest {
   readonly psid: string;
   /** Graph API field names, e.g. first_name. */
-  readonly fields: readonly string[];
+  readonly fields: readonly GraphField[];
 }
 
-/** What one sub-request yielded: a profile, no profile, or an error for that user alone. */
-export type ProfileOutcome = { readonly kind: 'profile'; readonly data: GraphProfile } | { readonly kind: 'none' };
+/**
+ * What a lookup yielded for one user: a profile, no profile, or (as an Error) a failure for that
+ * user alone. A profile may lack some requested fields, each with the error that explains why.
+ */
+export type ProfileOutcome =
+  | {
+      readonly kind: 'profile';
+      readonly data: GraphProfile;
+      readonly fieldErrors?: ReadonlyMap<GraphField, GatewayError>;
+    }
+  | { readonly kind: 'none' };
 export type ProfileResult = ProfileOutcome | Error;
+
+/**
+ * The seam between the per-operation loader and whatever answers it: one result per request, in
+ * order. Layers (resilience, cache) wrap one FetchProfiles into another.
+ */
+export type FetchProfiles = (requests: readonly ProfileRequest[]) => Promise<ProfileResult[]>;
 
 /** Looks up to 50 users in one batch call; one result per request, in order. */
 export async function fetchProfiles(client: GraphClient, requests: readonly ProfileRequest[]): Promise<ProfileResult[]> {
