@@ -13,8 +13,22 @@ export interface GatewayConfig {
   readonly graphApiUrl: string;
   /** Graph API version such as v25.0. @default v25.0 */
   readonly graphApiVersion: string;
-  /** Deadline of one upstream lookup in milliseconds. @default 5000 */
+  /** Deadline of one whole upstream lookup (retries included) in milliseconds. @default 5000 */
   readonly upstreamTimeoutMs: number;
+  /** Retries of transient upstream failures. @default 2 */
+  readonly retryMax: number;
+  /** First retry delay ceiling; doubles per retry, with full jitter. @default 100 */
+  readonly retryBaseMs: number;
+  /** Largest retry delay. @default 1000 */
+  readonly retryCapMs: number;
+  /** Consecutive failed upstream exchanges that open the circuit breaker. @default 5 */
+  readonly breakerThreshold: number;
+  /** How long the open breaker fails fast before one probe. @default 10000 */
+  readonly breakerCooldownMs: number;
+  /** Back-off after a rate-limit error without usage headers. @default 60000 */
+  readonly rateLimitBackoffMs: number;
+  /** How long a missing permission or field is remembered. @default 600000 */
+  readonly capabilityTtlMs: number;
   /** Maximum concurrent connections to the Graph API. @default 16 */
   readonly upstreamConnections: number;
   /** Largest upstream response body accepted, in bytes. @default 4 MiB */
@@ -99,6 +113,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     graphApiUrl: baseUrl(env, 'GRAPH_API_URL', 'https://graph.facebook.com'),
     graphApiVersion,
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 5000, 1, 600_000),
+    retryMax: integer(env, 'RETRY_MAX', 2, 0, 10),
+    retryBaseMs: integer(env, 'RETRY_BASE_MS', 100, 0, 60_000),
+    retryCapMs: integer(env, 'RETRY_CAP_MS', 1000, 0, 600_000),
+    breakerThreshold: integer(env, 'BREAKER_THRESHOLD', 5, 1, 10_000),
+    breakerCooldownMs: integer(env, 'BREAKER_COOLDOWN_MS', 10_000, 1, 3_600_000),
+    rateLimitBackoffMs: integer(env, 'RATE_LIMIT_BACKOFF_MS', 60_000, 0, 86_400_000),
+    capabilityTtlMs: integer(env, 'CAPABILITY_TTL_MS', 600_000, 0, 86_400_000),
     upstreamConnections: integer(env, 'UPSTREAM_CONNECTIONS', 16, 1, 1024),
     upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),

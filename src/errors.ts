@@ -15,14 +15,34 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The Graph API error behind a GatewayError; kept for the gateway's own decisions, never sent. */
+export interface GraphErrorRef {
+  readonly code: number | undefined;
+  readonly subcode: number | undefined;
+}
+
 /** An error the gateway means a client to see: its message and extensions pass unmasked. */
 export class GatewayError extends GraphQLError {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+    readonly graph?: GraphErrorRef,
+  ) {
     super(message, { extensions: { ...extensions, code } });
     this.code = code;
     this.name = 'GatewayError';
   }
+
+  /** The same error with more extensions (GraphQLError extensions are read-only). */
+  with(extensions: Record<string, unknown>): GatewayError {
+    return new GatewayError(this.code, this.message, { ...this.extensions, ...extensions }, this.graph);
+  }
+}
+
+export function hasCode(error: unknown, code: ErrorCode): error is GatewayError {
+  return error instanceof GatewayError && error.code === code;
 }
 
 export const badUserInput = (message: string, extensions?: Record<string, unknown>) =>
@@ -32,6 +52,9 @@ export const upstreamUnavailable = (reason: string) =>
   new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The Graph API could not be reached or gave no usable answer.', {
     reason,
   });
+
+export const rateLimited = (extensions: { retryAfterSeconds?: number } = {}, graph?: GraphErrorRef) =>
+  new GatewayError(ErrorCode.RATE_LIMITED, 'The Graph API is rate limiting this Page or app. Retry later.', extensions, graph);
 
 /**
  * An upstream failure that has no client-facing code. It carries details for the logs; the client

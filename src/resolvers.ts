@@ -1,7 +1,6 @@
 import type { GatewayContext } from './context.js';
-import { ErrorCode, GatewayError } from './errors.js';
 import type { Resolvers } from './generated/graphql.js';
-import { existsInVersion, PROFILE_FIELDS, type GraphField, type ProfileField } from './profile/fields.js';
+import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from './profile/fields.js';
 import { selectedProfileFields } from './profile/projection.js';
 import { validatePsid, validatePsids } from './profile/psid.js';
 import type { ProfileParent } from './profile/types.js';
@@ -35,15 +34,8 @@ function profileValue<F extends ProfileField>(
   field: F,
   context: GatewayContext,
 ): NonNullable<GraphProfile[(typeof PROFILE_FIELDS)[F]['graph']]> | null {
-  if (!existsInVersion(field, context.graphApiVersion)) {
-    const spec: { graph: string; removedIn?: string } = PROFILE_FIELDS[field];
-    throw new GatewayError(
-      ErrorCode.FIELD_UNAVAILABLE,
-      `${field} is not available on Graph API ${context.graphApiVersion}: ${spec.graph} was removed in ${spec.removedIn}.`,
-      { field, graphApiVersion: context.graphApiVersion },
-    );
-  }
   const graph = PROFILE_FIELDS[field].graph;
+  if (!existsInVersion(field, context.graphApiVersion)) throw fieldUnavailable(graph, context.graphApiVersion);
   const error = parent.fieldErrors?.get(graph);
   if (error) throw error;
   return (parent.data[graph] ?? null) as never;

@@ -12,7 +12,7 @@ import { ProfileLoader } from './profile/loader.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
 import { GraphClient } from './upstream/client.js';
-import { fetchProfiles, type FetchProfiles } from './upstream/profiles.js';
+import { ResilientUpstream } from './upstream/resilience.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -20,6 +20,8 @@ export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
   readonly port: number;
+  /** The layered Graph API access (throttle, breaker, usage figures). */
+  readonly upstream: ResilientUpstream;
   /** Stops accepting, lets in-flight operations finish, closes upstream connections. */
   close(): Promise<void>;
 }
@@ -46,7 +48,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     maxResponseBytes: config.upstreamMaxResponseBytes,
     connections: config.upstreamConnections,
   });
-  const fetch: FetchProfiles = (requests) => fetchProfiles(client, requests);
+  const upstream = new ResilientUpstream(client, {
+    graphApiVersion: config.graphApiVersion,
+    timeoutMs: config.upstreamTimeoutMs,
+    retryMax: config.retryMax,
+    retryBaseMs: config.retryBaseMs,
+    retryCapMs: config.retryCapMs,
+    breakerThreshold: config.breakerThreshold,
+    breakerCooldownMs: config.breakerCooldownMs,
+    rateLimitBackoffMs: config.rateLimitBackoffMs,
+    capabilityTtlMs: config.capabilityTtlMs,
+  });
 
   const httpServer: Server = createServer();
   const apollo = new ApolloServer<GatewayContext>({
@@ -67,7 +79,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   await apollo.start();
 
   const contextValue = async (): Promise<GatewayContext> => ({
-    profiles: new ProfileLoader(fetch),
+    profiles: new ProfileLoader(upstream.fetch),
     graphApiVersion: config.graphApiVersion,
   });
 
@@ -109,6 +121,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   return {
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     port,
+    upstream,
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();

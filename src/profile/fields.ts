@@ -1,4 +1,5 @@
 import { versionBefore } from '../config.js';
+import { ErrorCode, GatewayError } from '../errors.js';
 import type { MessengerProfile } from '../generated/graphql.js';
 import type { GraphProfile } from '../upstream/types.js';
 
@@ -36,4 +37,38 @@ export function isProfileField(name: string): name is ProfileField {
 export function existsInVersion(field: ProfileField, version: string): boolean {
   const removedIn = (PROFILE_FIELDS[field] as FieldSpec).removedIn;
   return removedIn === undefined || versionBefore(version, removedIn);
+}
+
+/** GraphQL field name of each Graph field. */
+export const PROFILE_FIELD_OF: Readonly<Record<GraphField, ProfileField>> = Object.fromEntries(
+  Object.entries(PROFILE_FIELDS).map(([field, spec]) => [spec.graph, field]),
+) as Record<GraphField, ProfileField>;
+
+export function isGraphField(name: string): name is GraphField {
+  return Object.hasOwn(PROFILE_FIELD_OF, name);
+}
+
+/** What reading a Graph field takes beyond the Page token. */
+export function permissionFor(field: GraphField): string {
+  return (PROFILE_FIELDS[PROFILE_FIELD_OF[field]] as FieldSpec).permission ?? 'Business Asset User Profile Access';
+}
+
+/** The error at the path of a field the app lacks the permission for. */
+export function permissionRequired(field: GraphField): GatewayError {
+  const permission = permissionFor(field);
+  return new GatewayError(
+    ErrorCode.PERMISSION_REQUIRED,
+    `${PROFILE_FIELD_OF[field]} needs ${permission}, which the Page's app does not have.`,
+    { field: PROFILE_FIELD_OF[field], permission },
+  );
+}
+
+/** The error at the path of a field the Graph API version does not have. */
+export function fieldUnavailable(field: GraphField, version: string): GatewayError {
+  const removedIn = (PROFILE_FIELDS[PROFILE_FIELD_OF[field]] as FieldSpec).removedIn;
+  return new GatewayError(
+    ErrorCode.FIELD_UNAVAILABLE,
+    `${PROFILE_FIELD_OF[field]} is not available on Graph API ${version}${removedIn ? `: ${field} was removed in ${removedIn}` : ''}.`,
+    { field: PROFILE_FIELD_OF[field], graphApiVersion: version },
+  );
 }

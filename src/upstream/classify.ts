@@ -1,4 +1,4 @@
-import { ErrorCode, GatewayError, UnexpectedUpstreamError, upstreamUnavailable } from '../errors.js';
+import { ErrorCode, GatewayError, rateLimited, UnexpectedUpstreamError, upstreamUnavailable } from '../errors.js';
 import type { GraphErrorBody } from './types.js';
 
 /** The Graph API said the user exists for the Page but has no profile to show: not an error. */
@@ -17,33 +17,39 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
   const code = error?.code;
   const subcode = error?.error_subcode;
   const message = error?.message ?? '';
+  const graph = { code, subcode };
 
   if ((code === 100 && subcode === 2018218) || code === 551) return NO_PROFILE;
   if (code === 100 && (subcode === 33 || subcode === 2018001)) {
-    return new GatewayError(ErrorCode.NOT_FOUND, 'No Messenger user with this PSID exists for this Page.');
+    return new GatewayError(ErrorCode.NOT_FOUND, 'No Messenger user with this PSID exists for this Page.', {}, graph);
   }
   if ((code !== undefined && AUTH_CODES.has(code)) || (code === 100 && /appsecret_proof/i.test(message))) {
     return new GatewayError(
       ErrorCode.UPSTREAM_AUTH_FAILED,
       'The gateway could not authenticate to the Graph API. The operator must check its Page token and app secret.',
+      {},
+      graph,
     );
   }
   if (code !== undefined && RATE_LIMIT_CODES.has(code)) {
-    return new GatewayError(ErrorCode.RATE_LIMITED, 'The Graph API is rate limiting this Page or app. Retry later.', {
-      graphCode: code,
-    });
+    return rateLimited({}, graph);
   }
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299) || (code === 100 && subcode === 2018247)) {
     return new GatewayError(
       ErrorCode.PERMISSION_REQUIRED,
       "The Page's app lacks a permission needed for the requested profile fields.",
+      {},
+      graph,
     );
   }
   const nonexisting = code === 100 ? NONEXISTING_FIELD.exec(message) : null;
   if (nonexisting) {
-    return new GatewayError(ErrorCode.FIELD_UNAVAILABLE, 'A requested field does not exist on this Graph API version.', {
-      graphField: nonexisting[1],
-    });
+    return new GatewayError(
+      ErrorCode.FIELD_UNAVAILABLE,
+      'A requested field does not exist on this Graph API version.',
+      { graphField: nonexisting[1] },
+      graph,
+    );
   }
   if (code === 1 || code === 2 || error?.is_transient === true || httpStatus >= 500) {
     return upstreamUnavailable(`Graph API error ${code ?? 'without code'} (HTTP ${httpStatus})`);

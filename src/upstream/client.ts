@@ -22,11 +22,13 @@ export interface GraphClientOptions {
   readonly connections: number;
 }
 
-export interface BatchAnswer {
-  /** One entry per sub-request, in request order. */
-  readonly entries: readonly BatchEntry[];
-  readonly headers: IncomingHttpHeaders;
-}
+/**
+ * The outcome of one HTTP exchange: the batch's entries, or the error that failed the exchange as
+ * a whole. Headers are kept either way: usage headers come with error answers too.
+ */
+export type BatchAnswer =
+  | { readonly ok: true; readonly entries: readonly BatchEntry[]; readonly headers: IncomingHttpHeaders }
+  | { readonly ok: false; readonly error: Error; readonly headers: IncomingHttpHeaders | undefined };
 
 /** appsecret_proof = hex HMAC-SHA256 of the access token, keyed with the app secret. */
 export function appSecretProof(accessToken: string, appSecret: string): string {
@@ -35,8 +37,9 @@ export function appSecretProof(accessToken: string, appSecret: string): string {
 
 /**
  * HTTP access to the Graph API batch endpoint over a keep-alive connection pool. The token travels
- * in the form body, never in a URL. Failures of the exchange as a whole throw a GatewayError (or an
- * UnexpectedUpstreamError); per-sub-request outcomes are left to the caller.
+ * in the form body, never in a URL. Never throws for upstream trouble: a failed exchange is an
+ * answer with a GatewayError (or an UnexpectedUpstreamError); per-sub-request outcomes are left to
+ * the caller.
  */
 export class GraphClient {
   private readonly pool: Pool;
@@ -58,8 +61,11 @@ export class GraphClient {
     };
   }
 
-  /** POSTs one batch of GET sub-requests (relative URLs such as `123?fields=first_name`). */
-  async batch(relativeUrls: readonly string[]): Promise<BatchAnswer> {
+  /**
+   * POSTs one batch of GET sub-requests (relative URLs such as `123?fields=first_name`). `signal`
+   * bounds the exchange; without one, the client's own timeout does.
+   */
+  async batch(relativeUrls: readonly string[], signal?: AbortSignal): Promise<BatchAnswer> {
     if (relativeUrls.length === 0 || relativeUrls.length > MAX_BATCH_SIZE) {
       throw new RangeError(`A batch takes 1 to ${MAX_BATCH_SIZE} sub-requests, got ${relativeUrls.length}`);
     }
@@ -78,27 +84,30 @@ export class GraphClient {
         path: this.path,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: signal ?? AbortSignal.timeout(this.options.timeoutMs),
       });
       statusCode = response.statusCode;
       headers = response.headers;
       text = await response.body.text();
     } catch (error) {
-      throw upstreamUnavailable(describeTransportError(error));
+      return { ok: false, error: upstreamUnavailable(describeTransportError(error)), headers: undefined };
     }
 
     const body = parseJson(text);
     if (statusCode === 200 && Array.isArray(body) && body.length === relativeUrls.length && body.every(isBatchEntry)) {
-      return { entries: body, headers };
+      return { ok: true, entries: body, headers };
     }
     const envelope = errorEnvelope(body);
+    let error: Error;
     if (envelope) {
       const classified = classifyGraphError(statusCode, envelope);
-      throw classified === NO_PROFILE ? upstreamUnavailable('Unexpected error for a whole batch') : classified;
+      error = classified === NO_PROFILE ? upstreamUnavailable('Unexpected error for a whole batch') : classified;
+    } else {
+      error = upstreamUnavailable(
+        statusCode >= 500 ? `Graph API answered HTTP ${statusCode}` : `Unusable batch answer (HTTP ${statusCode})`,
+      );
     }
-    throw upstreamUnavailable(
-      statusCode >= 500 ? `Graph API answered HTTP ${statusCode}` : `Unusable batch answer (HTTP ${statusCode})`,
-    );
+    return { ok: false, error, headers };
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { GatewayError } from '../errors.js';
 import { upstreamUnavailable } from '../errors.js';
 import type { GraphField } from '../profile/fields.js';
 import { classifyGraphError, errorEnvelope, NO_PROFILE } from './classify.js';
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { parseJson, type GraphClient } from './client.js';
 import type { BatchEntry, GraphProfile } from './types.js';
 
@@ -30,17 +31,26 @@ export type ProfileResult = ProfileOutcome | Error;
  */
 export type FetchProfiles = (requests: readonly ProfileRequest[]) => Promise<ProfileResult[]>;
 
+/** What one HTTP exchange yielded: a result per request, and the answer's headers if any came. */
+export interface Exchange {
+  readonly results: ProfileResult[];
+  readonly headers: IncomingHttpHeaders | undefined;
+  /** Set when the exchange failed as a whole (every result is this error). */
+  readonly failure: Error | undefined;
+}
+
 /** Looks up to 50 users in one batch call; one result per request, in order. */
-export async function fetchProfiles(client: GraphClient, requests: readonly ProfileRequest[]): Promise<ProfileResult[]> {
-  const relativeUrls = requests.map(({ psid, fields }) => `${psid}?fields=${fields.join(',')}`);
-  let entries: readonly BatchEntry[];
-  try {
-    ({ entries } = await client.batch(relativeUrls));
-  } catch (error) {
-    // A failure of the whole exchange is every user's failure.
-    return requests.map(() => (error instanceof Error ? error : new Error(String(error))));
-  }
-  return entries.map(toResult);
+export async function exchangeProfiles(
+  client: GraphClient,
+  requests: readonly ProfileRequest[],
+  signal?: AbortSignal,
+): Promise<Exchange> {
+  const answer = await client.batch(
+    requests.map(({ psid, fields }) => `${psid}?fields=${fields.join(',')}`),
+    signal,
+  );
+  if (!answer.ok) return { results: requests.map(() => answer.error), headers: answer.headers, failure: answer.error };
+  return { results: answer.entries.map(toResult), headers: answer.headers, failure: undefined };
 }
 
 function toResult(entry: BatchEntry): ProfileResult {

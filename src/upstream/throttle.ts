@@ -1,0 +1,50 @@
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import { parseUsage, peakPercent, regainMinutes, type Usage } from './usage.js';
+
+export interface ThrottleOptions {
+  /** Back-off after a rate-limit answer that says nothing about when to come back. */
+  readonly defaultBackoffMs: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Stops calls to the Graph API while it says the quota is used up: a usage header at 100%, a
+ * positive estimated_time_to_regain_access, or a rate-limit error code. Calling on would only
+ * prolong the throttling, since every sub-request counts against the quota.
+ */
+export class Throttle {
+  private blockedUntil = 0;
+  /** The latest usage figures seen, for metrics. */
+  latest: (Usage & { readonly at: number }) | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ThrottleOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Seconds until calls may resume, or undefined when they may go ahead now. */
+  retryAfterSeconds(): number | undefined {
+    const wait = this.blockedUntil - this.now();
+    return wait > 0 ? Math.ceil(wait / 1000) : undefined;
+  }
+
+  /** Reads the usage headers of any answer. */
+  observe(headers: IncomingHttpHeaders | undefined): void {
+    const usage = parseUsage(headers);
+    if (!usage.app && usage.businessUseCases.length === 0) return;
+    this.latest = { ...usage, at: this.now() };
+    const minutes = regainMinutes(usage);
+    if (minutes > 0) this.blockFor(minutes * 60_000);
+    else if (peakPercent(usage) >= 100) this.blockFor(this.options.defaultBackoffMs);
+  }
+
+  /** A rate-limit error code arrived: back off as the headers say, else for the default. */
+  rateLimited(headers: IncomingHttpHeaders | undefined): void {
+    this.observe(headers);
+    if (this.retryAfterSeconds() === undefined) this.blockFor(this.options.defaultBackoffMs);
+  }
+
+  private blockFor(ms: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
+  }
+}
