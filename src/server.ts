@@ -48,17 +48,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     maxResponseBytes: config.upstreamMaxResponseBytes,
     connections: config.upstreamConnections,
   });
-  const upstream = new ResilientUpstream(client, {
-    graphApiVersion: config.graphApiVersion,
-    timeoutMs: config.upstreamTimeoutMs,
-    retryMax: config.retryMax,
-    retryBaseMs: config.retryBaseMs,
-    retryCapMs: config.retryCapMs,
-    breakerThreshold: config.breakerThreshold,
-    breakerCooldownMs: config.breakerCooldownMs,
-    rateLimitBackoffMs: config.rateLimitBackoffMs,
-    capabilityTtlMs: config.capabilityTtlMs,
-  });
+  const upstream = new ResilientUpstream(client, config);
 
   const httpServer: Server = createServer();
   const apollo = new ApolloServer<GatewayContext>({

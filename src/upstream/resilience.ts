@@ -10,6 +10,7 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
 } from 'cockatiel';
+import type { GatewayConfig } from '../config.js';
 import { ErrorCode, hasCode, rateLimited, upstreamUnavailable, type GatewayError } from '../errors.js';
 import { fieldUnavailable, isGraphField, permissionFor, permissionRequired, type GraphField } from '../profile/fields.js';
 import { Capabilities } from './capabilities.js';
@@ -18,23 +19,19 @@ import { MAX_BATCH_SIZE } from './client.js';
 import { exchangeProfiles, type Exchange, type FetchProfiles, type ProfileRequest, type ProfileResult } from './profiles.js';
 import { Throttle } from './throttle.js';
 
-export interface ResilienceOptions {
-  readonly graphApiVersion: string;
-  /** Bound of one whole lookup, retries and degradation requests included. */
-  readonly timeoutMs: number;
-  /** Retries of transient failures after the first try. */
-  readonly retryMax: number;
-  readonly retryBaseMs: number;
-  readonly retryCapMs: number;
-  /** Consecutive failed exchanges that open the breaker. */
-  readonly breakerThreshold: number;
-  readonly breakerCooldownMs: number;
-  /** Back-off after a rate-limit code when usage headers give no time. */
-  readonly rateLimitBackoffMs: number;
-  /** How long a missing permission or field is remembered. */
-  readonly capabilityTtlMs: number;
-  readonly now?: () => number;
-}
+/** The configuration the layers read (see GatewayConfig for each knob). */
+export type ResilienceOptions = Pick<
+  GatewayConfig,
+  | 'graphApiVersion'
+  | 'upstreamTimeoutMs'
+  | 'retryMax'
+  | 'retryBaseMs'
+  | 'retryCapMs'
+  | 'breakerThreshold'
+  | 'breakerCooldownMs'
+  | 'rateLimitBackoffMs'
+  | 'capabilityTtlMs'
+> & { readonly now?: () => number };
 
 const MAX_DEGRADE_ROUNDS = 10;
 
@@ -84,7 +81,7 @@ export class ResilientUpstream {
   }
 
   readonly fetch: FetchProfiles = async (requests) => {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = AbortSignal.timeout(this.options.upstreamTimeoutMs);
     const fieldErrors = requests.map(() => new Map<GraphField, GatewayError>());
     const asked = requests.map((request, i) => ({
       psid: request.psid,
