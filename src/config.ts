@@ -7,8 +7,14 @@ export interface GatewayConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   /** Page access token; absent means demo mode (the built-in emulator). */
   readonly pageAccessToken: string | undefined;
-  /** App secret; when set every upstream call carries appsecret_proof. */
+  /** App secret; when set every upstream call carries appsecret_proof, and webhooks are checked with it. */
   readonly appSecret: string | undefined;
+  /** Id of the Page the token belongs to; routes webhook entries. Required with webhook capture. */
+  readonly pageId: string | undefined;
+  /** Enables webhook capture of ad referrals at /webhook; the token Meta's handshake must send. */
+  readonly webhookVerifyToken: string | undefined;
+  /** Where the embedded referral store keeps its file. @default ./data */
+  readonly dataDir: string;
   /** Graph API base URL, without version. @default https://graph.facebook.com */
   readonly graphApiUrl: string;
   /** Graph API version such as v25.0. @default v25.0 */
@@ -104,12 +110,22 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (pageAccessToken !== undefined && /\s/.test(pageAccessToken)) {
     throw new ConfigError('PAGE_ACCESS_TOKEN', 'must not contain whitespace');
   }
+  const pageId = text(env, 'PAGE_ID');
+  if (pageId !== undefined && !/^\d{1,32}$/.test(pageId)) throw new ConfigError('PAGE_ID', 'must be a numeric Page id');
+  const webhookVerifyToken = text(env, 'WEBHOOK_VERIFY_TOKEN');
+  if (webhookVerifyToken !== undefined && pageAccessToken !== undefined) {
+    if (!text(env, 'APP_SECRET')) throw new ConfigError('APP_SECRET', 'is required when WEBHOOK_VERIFY_TOKEN is set (deliveries are signed with it)');
+    if (!pageId) throw new ConfigError('PAGE_ID', 'is required when WEBHOOK_VERIFY_TOKEN is set (webhook entries are routed by Page id)');
+  }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
     nodeEnv: oneOf(env, 'NODE_ENV', NODE_ENVS, 'development'),
     pageAccessToken,
     appSecret: text(env, 'APP_SECRET'),
+    pageId,
+    webhookVerifyToken,
+    dataDir: text(env, 'DATA_DIR') ?? './data',
     graphApiUrl: baseUrl(env, 'GRAPH_API_URL', 'https://graph.facebook.com'),
     graphApiVersion,
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 5000, 1, 600_000),

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
-import { DEMO_PAGE_TOKEN, DEMO_PSIDS } from './emulator/data.js';
-import { GraphEmulator } from './emulator/server.js';
+import { startDemo, type Demo } from './demo.js';
+import { DEMO_PSIDS } from './emulator/data.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './server.js';
+import { WEBHOOK_PATH } from './webhook/handler.js';
 
 /** How long a shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -22,21 +23,23 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
 
-  let emulator: GraphEmulator | undefined;
+  let demo: Demo | undefined;
   if (!config.pageAccessToken) {
     if (config.nodeEnv === 'production') {
       logger.fatal('PAGE_ACCESS_TOKEN is required when NODE_ENV=production (demo mode is for development only)');
       process.exit(1);
     }
-    emulator = await GraphEmulator.start({ host: '127.0.0.1', port: 0 });
-    config = { ...config, graphApiUrl: emulator.url, pageAccessToken: DEMO_PAGE_TOKEN, appSecret: undefined };
+    demo = await startDemo(config, logger);
+    config = demo.config;
     logger.info(
-      { emulator: emulator.url },
-      `Demo mode: PAGE_ACCESS_TOKEN is not set, so answers come from the built-in Graph API emulator at ${emulator.url} (try PSID ${DEMO_PSIDS.peter})`,
+      { emulator: demo.emulator.url },
+      `Demo mode: PAGE_ACCESS_TOKEN is not set, so answers come from the built-in Graph API emulator at ${demo.emulator.url} (try PSID ${DEMO_PSIDS.peter})`,
     );
   }
+  const emulator = demo?.emulator;
 
   const gateway = await startGateway(config, logger);
+  await demo?.deliverSampleReferral(gateway.url.replace(/\/graphql$/, WEBHOOK_PATH));
   const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${gateway.port}/graphql` : gateway.url;
   logger.info(
     { url: gateway.url, graphApiVersion: config.graphApiVersion, upstream: emulator ? 'emulator' : config.graphApiUrl },

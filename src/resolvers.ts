@@ -4,7 +4,7 @@ import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, typ
 import { selectedProfileFields } from './profile/projection.js';
 import { validatePsid, validatePsids } from './profile/psid.js';
 import type { ProfileParent } from './profile/types.js';
-import type { GraphProfile } from './upstream/types.js';
+import type { GraphAdReferral, GraphProfile } from './upstream/types.js';
 
 async function resolveProfile(
   psid: string,
@@ -41,6 +41,18 @@ function profileValue<F extends ProfileField>(
   return (parent.data[graph] ?? null) as never;
 }
 
+/**
+ * The Graph API's last_ad_referral where the version still has it; else the latest ADS referral
+ * captured from webhooks (null when none was), when capture is on.
+ */
+async function lastAdReferral(parent: ProfileParent, context: GatewayContext): Promise<GraphAdReferral | null> {
+  if (existsInVersion('lastAdReferral', context.graphApiVersion) || !context.referrals || !context.pageId) {
+    return profileValue(parent, 'lastAdReferral', context);
+  }
+  const referral = await context.referrals.latest(context.pageId, parent.psid, 'ADS');
+  return referral ? { source: referral.source, type: referral.type, ad_id: referral.adId } : null;
+}
+
 export const resolvers: Resolvers = {
   Query: {
     user: (_root, { psid }) => ({ psid: validatePsid(psid) }),
@@ -59,7 +71,7 @@ export const resolvers: Resolvers = {
     timezone: (parent, _args, context) => profileValue(parent, 'timezone', context),
     gender: (parent, _args, context) => profileValue(parent, 'gender', context),
     isPaymentEnabled: (parent, _args, context) => profileValue(parent, 'isPaymentEnabled', context),
-    lastAdReferral: (parent, _args, context) => profileValue(parent, 'lastAdReferral', context),
+    lastAdReferral: (parent, _args, context) => lastAdReferral(parent, context),
   },
   AdReferral: {
     source: (referral) => referral.source ?? null,

@@ -5,6 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayConfig } from './config.js';
+import { readBody } from './http-body.js';
 import type { GatewayContext } from './context.js';
 import { createFormatError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -12,7 +13,9 @@ import { ProfileLoader } from './profile/loader.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
 import { GraphClient } from './upstream/client.js';
+import { FileReferralStore } from './referrals/file-store.js';
 import { ResilientUpstream } from './upstream/resilience.js';
+import { createWebhookHandler, WEBHOOK_PATH } from './webhook/handler.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -50,6 +53,19 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
   const upstream = new ResilientUpstream(client, config);
 
+  const referrals = config.webhookVerifyToken ? await FileReferralStore.open(config.dataDir) : undefined;
+  const webhook =
+    referrals && config.webhookVerifyToken && config.appSecret
+      ? createWebhookHandler({
+          verifyToken: config.webhookVerifyToken,
+          appSecrets: [config.appSecret],
+          appSecretOf: (pageId) => (pageId === config.pageId ? config.appSecret : undefined),
+          store: referrals,
+          maxBytes: config.maxRequestBytes,
+          logger,
+        })
+      : undefined;
+
   const httpServer: Server = createServer();
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs: loadTypeDefs(),
@@ -71,6 +87,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const contextValue = async (): Promise<GatewayContext> => ({
     profiles: new ProfileLoader(upstream.fetch),
     graphApiVersion: config.graphApiVersion,
+    pageId: config.pageId,
+    referrals,
   });
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -83,13 +101,19 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
+    if (path === WEBHOOK_PATH && webhook) return webhook(req, res, search);
     if (path !== GRAPHQL_PATH) throw new HttpError(404, `Not found. The GraphQL endpoint is ${GRAPHQL_PATH}.`);
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const body = method === 'POST' ? parseBody(await readBody(req, config.maxRequestBytes), headers) : undefined;
+    let body: unknown;
+    if (method === 'POST') {
+      const raw = await readBody(req, config.maxRequestBytes);
+      if (!raw) throw new HttpError(413, `Request body larger than ${config.maxRequestBytes} bytes.`);
+      body = parseBody(raw.toString('utf8'), headers);
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search, body },
       context: contextValue,
@@ -116,21 +140,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       (closing ??= (async () => {
         await apollo.stop();
         await client.close();
+        await referrals?.close();
       })()),
   };
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, `Request body larger than ${limit} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `Request body larger than ${limit} bytes.`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseBody(raw: string, headers: HeaderMap): unknown {

@@ -37,6 +37,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^Invalid configuration: ${name} `));
   });
 
+  it('requires APP_SECRET and PAGE_ID with webhook capture', () => {
+    const base = { PAGE_ACCESS_TOKEN: 'x', WEBHOOK_VERIFY_TOKEN: 'v' };
+    expect(() => loadConfig(base)).toThrowError(/^Invalid configuration: APP_SECRET is required when WEBHOOK_VERIFY_TOKEN/);
+    expect(() => loadConfig({ ...base, APP_SECRET: 's' })).toThrowError(/^Invalid configuration: PAGE_ID is required/);
+    expect(loadConfig({ ...base, APP_SECRET: 's', PAGE_ID: '123' })).toMatchObject({ webhookVerifyToken: 'v', pageId: '123', dataDir: './data' });
+    expect(() => loadConfig({ PAGE_ID: 'me' })).toThrowError(/PAGE_ID must be a numeric Page id/);
+  });
+
   it('never echoes the token in its errors', () => {
     expect(() => loadConfig({ PAGE_ACCESS_TOKEN: 'EAAB secret' })).toThrowError(/PAGE_ACCESS_TOKEN must not contain whitespace$/);
   });

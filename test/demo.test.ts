@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postGraphQL } from './helpers.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'gateway-demo-'));
 
 interface Started {
   child: ChildProcess;
@@ -12,7 +17,7 @@ interface Started {
 /** Runs src/main.ts as a user would (through tsx), with a clean environment plus `env`. */
 function run(env: Record<string, string>): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, any>[] = [];
@@ -53,7 +58,10 @@ describe('npm start without a token (demo mode)', () => {
     const res = await postGraphQL<any>(ready.url, {
       query: '{ user(psid: "1254459154682919") { profile { firstName timezone lastAdReferral { source type adId } } } }',
     });
-    expect(res.body.data).toEqual({ user: { profile: { firstName: 'Peter', timezone: -7, lastAdReferral: null } } });
+    // The demo delivers a signed referral webhook for this user at start-up.
+    expect(res.body).toEqual({
+      data: { user: { profile: { firstName: 'Peter', timezone: -7, lastAdReferral: { source: 'ADS', type: 'OPEN_THREAD', adId: '6045246247433' } } } },
+    });
 
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);

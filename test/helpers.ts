@@ -69,3 +69,40 @@ export async function postGraphQL<T>(url: string, body: unknown, headers: Record
 export function codesByPath(response: GraphQLResponse): Record<string, string> {
   return Object.fromEntries((response.body.errors ?? []).map((e) => [(e.path ?? []).join('.'), e.extensions?.code]));
 }
+
+/** A Page webhook delivery of referral events: [psid, timestamp, referral, where] each. */
+export function referralDelivery(
+  pageId: string,
+  events: { psid: string; timestamp: number; referral: Record<string, string>; in?: 'referral' | 'postback' | 'message' }[],
+) {
+  return {
+    object: 'page',
+    entry: [
+      {
+        id: pageId,
+        time: Date.now(),
+        messaging: events.map((e) => ({
+          sender: { id: e.psid },
+          recipient: { id: pageId },
+          timestamp: e.timestamp,
+          ...(e.in === 'postback'
+            ? { postback: { title: 'Get Started', payload: 'start', referral: e.referral } }
+            : e.in === 'message'
+              ? { message: { mid: 'm_1', text: 'hi', referral: e.referral } }
+              : { referral: e.referral }),
+        })),
+      },
+    ],
+  };
+}
+
+/** POSTs a webhook delivery signed with `secret` (or with the given signature header). */
+export async function deliver(webhookUrl: string, payload: unknown, secret: string, signature?: string) {
+  const { signBody } = await import('../src/webhook/signature.js');
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const sig = signature ?? signBody(body, secret);
+  if (sig) headers['x-hub-signature-256'] = sig;
+  const response = await fetch(webhookUrl, { method: 'POST', headers, body });
+  return { status: response.status, text: await response.text() };
+}

@@ -1,9 +1,9 @@
 /** Shapes of what the Graph API sends back, as far as the gateway reads them. */
 
 export interface GraphAdReferral {
-  readonly source?: string;
-  readonly type?: string;
-  readonly ad_id?: string;
+  readonly source?: string | undefined;
+  readonly type?: string | undefined;
+  readonly ad_id?: string | undefined;
 }
 
 /** A User node as the User Profile endpoint returns it: only the requested fields, usually plus id. */
@@ -23,7 +23,7 @@ export interface GraphProfile {
 /** The `error` member of a Graph API error envelope. */
 export interface GraphErrorBody {
   readonly message?: string;
-  readonly type?: string;
+  readonly type?: string | undefined;
   readonly code?: number;
   readonly error_subcode?: number;
   readonly error_user_title?: string;

@@ -1,0 +1,67 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../http-body.js';
+import type { Logger } from '../logger.js';
+import type { ReferralStore } from '../referrals/store.js';
+import { MalformedDelivery, referralsOf } from './events.js';
+import { matchingSecret } from './signature.js';
+
+export const WEBHOOK_PATH = '/webhook';
+
+export interface WebhookOptions {
+  readonly verifyToken: string;
+  /** App secret of each Page, by page id; deliveries must be signed with it. */
+  readonly appSecretOf: (pageId: string) => string | undefined;
+  /** Every app secret that may sign a delivery. */
+  readonly appSecrets: readonly string[];
+  readonly store: ReferralStore;
+  readonly maxBytes: number;
+  readonly logger: Logger;
+}
+
+/**
+ * The Messenger webhook: the subscription handshake (GET) and signed deliveries (POST). A delivery
+ * is answered 200 only after its referrals are durably stored, so Meta retries what was not.
+ */
+export function createWebhookHandler(options: WebhookOptions) {
+  const verifyToken = Buffer.from(options.verifyToken);
+
+  return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
+    if (req.method === 'GET') {
+      const params = new URLSearchParams(search);
+      const token = Buffer.from(params.get('hub.verify_token') ?? '');
+      const ok =
+        params.get('hub.mode') === 'subscribe' && token.length === verifyToken.length && timingSafeEqual(token, verifyToken);
+      return reply(res, ok ? 200 : 403, ok ? (params.get('hub.challenge') ?? '') : 'Forbidden');
+    }
+    if (req.method !== 'POST') return reply(res, 405, 'Method not allowed');
+
+    const body = await readBody(req, options.maxBytes);
+    if (!body) return reply(res, 413, 'Payload too large');
+    const header = req.headers['x-hub-signature-256'];
+    if (typeof header !== 'string') return reply(res, 401, 'Missing X-Hub-Signature-256');
+    const secret = matchingSecret(body, header, options.appSecrets);
+    if (!secret) return reply(res, 403, 'Bad signature');
+
+    let entries: ReturnType<typeof referralsOf>;
+    try {
+      entries = referralsOf(JSON.parse(body.toString('utf8')));
+    } catch (error) {
+      if (error instanceof SyntaxError || error instanceof MalformedDelivery) return reply(res, 400, 'Malformed delivery');
+      throw error;
+    }
+    // An entry is taken only for a Page whose own app secret signed the delivery.
+    const referrals = entries.flatMap(({ pageId, referrals }) => {
+      if (options.appSecretOf(pageId) === secret) return referrals;
+      options.logger.warn({ pageId }, 'webhook entry for a Page not configured for this app; ignored');
+      return [];
+    });
+    await options.store.record(referrals);
+    reply(res, 200, 'EVENT_RECEIVED');
+  };
+}
+
+function reply(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
