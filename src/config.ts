@@ -1,3 +1,14 @@
+import { readFileSync } from 'node:fs';
+
+/** One Page the gateway reads users of. */
+export interface PageConfig {
+  /** Numeric Page id; may be unknown for the single-token form without PAGE_ID. */
+  readonly id: string | undefined;
+  readonly token: string;
+  /** App secret for appsecret_proof and webhook signatures; falls back to APP_SECRET. */
+  readonly appSecret: string | undefined;
+}
+
 /** Configuration, read from the environment once at start and validated before anything listens. */
 export interface GatewayConfig {
   /** TCP port of the GraphQL endpoint. @default 4000 */
@@ -11,6 +22,8 @@ export interface GatewayConfig {
   readonly appSecret: string | undefined;
   /** Id of the Page the token belongs to; routes webhook entries. Required with webhook capture. */
   readonly pageId: string | undefined;
+  /** Further Pages, from PAGES or PAGES_FILE. */
+  readonly extraPages: readonly PageConfig[];
   /** Enables webhook capture of ad referrals at /webhook; the token Meta's handshake must send. */
   readonly webhookVerifyToken: string | undefined;
   /** Where the embedded referral store keeps its file. @default ./data */
@@ -112,18 +125,27 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   }
   const pageId = text(env, 'PAGE_ID');
   if (pageId !== undefined && !/^\d{1,32}$/.test(pageId)) throw new ConfigError('PAGE_ID', 'must be a numeric Page id');
+  const appSecret = text(env, 'APP_SECRET');
+  const extraPages = parsePages(env);
+  if (pageId !== undefined && extraPages.some((p) => p.id === pageId)) {
+    throw new ConfigError('PAGES', `lists Page ${pageId}, which PAGE_ID already names`);
+  }
   const webhookVerifyToken = text(env, 'WEBHOOK_VERIFY_TOKEN');
   if (webhookVerifyToken !== undefined && pageAccessToken !== undefined) {
-    if (!text(env, 'APP_SECRET')) throw new ConfigError('APP_SECRET', 'is required when WEBHOOK_VERIFY_TOKEN is set (deliveries are signed with it)');
+    if (!appSecret) throw new ConfigError('APP_SECRET', 'is required when WEBHOOK_VERIFY_TOKEN is set (deliveries are signed with it)');
     if (!pageId) throw new ConfigError('PAGE_ID', 'is required when WEBHOOK_VERIFY_TOKEN is set (webhook entries are routed by Page id)');
+  }
+  if (webhookVerifyToken !== undefined && !appSecret && extraPages.some((p) => !p.appSecret)) {
+    throw new ConfigError('PAGES', 'needs an appSecret for every Page (or APP_SECRET) when WEBHOOK_VERIFY_TOKEN is set');
   }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
     nodeEnv: oneOf(env, 'NODE_ENV', NODE_ENVS, 'development'),
     pageAccessToken,
-    appSecret: text(env, 'APP_SECRET'),
+    appSecret,
     pageId,
+    extraPages,
     webhookVerifyToken,
     dataDir: text(env, 'DATA_DIR') ?? './data',
     graphApiUrl: baseUrl(env, 'GRAPH_API_URL', 'https://graph.facebook.com'),
@@ -155,4 +177,52 @@ export function versionBefore(a: string, b: string): boolean {
   const [am, an] = parseVersion(a);
   const [bm, bn] = parseVersion(b);
   return am < bm || (am === bm && an < bn);
+}
+
+/**
+ * PAGES (JSON) or PAGES_FILE (a path to the same JSON): `{"<page id>": {"token": "…", "appSecret": "…"}}`.
+ * Messages never quote a token.
+ */
+function parsePages(env: Env): PageConfig[] {
+  const inline = text(env, 'PAGES');
+  const file = text(env, 'PAGES_FILE');
+  if (inline && file) throw new ConfigError('PAGES_FILE', 'cannot be combined with PAGES');
+  const name = file ? 'PAGES_FILE' : 'PAGES';
+  let raw = inline;
+  if (file) {
+    try {
+      raw = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(name, `names a file that cannot be read: ${file}`);
+    }
+  }
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be JSON like {"<page id>": {"token": "…", "appSecret": "…"}}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(name, 'must be a JSON object keyed by Page id');
+  }
+  return Object.entries(parsed).map(([id, value]) => {
+    if (!/^\d{1,32}$/.test(id)) throw new ConfigError(name, `has a key that is not a numeric Page id: "${id.slice(0, 40)}"`);
+    const page = (typeof value === 'object' && value !== null ? value : {}) as { token?: unknown; appSecret?: unknown };
+    if (typeof page.token !== 'string' || !page.token || /\s/.test(page.token)) {
+      throw new ConfigError(name, `needs a token without whitespace for Page ${id}`);
+    }
+    if (page.appSecret !== undefined && (typeof page.appSecret !== 'string' || !page.appSecret)) {
+      throw new ConfigError(name, `has an appSecret for Page ${id} that is not a non-empty string`);
+    }
+    return { id, token: page.token, appSecret: page.appSecret };
+  });
+}
+
+/** Every configured Page: the PAGE_ACCESS_TOKEN one first, then PAGES. */
+export function configuredPages(config: GatewayConfig): PageConfig[] {
+  const single = config.pageAccessToken
+    ? [{ id: config.pageId, token: config.pageAccessToken, appSecret: config.appSecret }]
+    : [];
+  return [...single, ...config.extraPages.map((p) => ({ ...p, appSecret: p.appSecret ?? config.appSecret }))];
 }

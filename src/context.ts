@@ -1,13 +1,14 @@
+import type { Pages, PageRuntime } from './pages.js';
 import type { ProfileLoader } from './profile/loader.js';
 import type { ReferralStore } from './referrals/store.js';
 
 /** What every resolver of one GraphQL operation shares. */
 export interface GatewayContext {
-  readonly profiles: ProfileLoader;
+  readonly pages: Pages;
+  /** The operation's loader for a Page (one per Page, made on first use). */
+  profiles(page: PageRuntime): ProfileLoader;
   /** Graph API version the gateway calls, e.g. v25.0. */
   readonly graphApiVersion: string;
-  /** The Page the operation reads. */
-  readonly pageId: string | undefined;
   /** Captured webhook referrals; undefined when capture is off. */
   readonly referrals: ReferralStore | undefined;
 }

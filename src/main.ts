@@ -24,16 +24,16 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
 
   let demo: Demo | undefined;
-  if (!config.pageAccessToken) {
+  if (!config.pageAccessToken && config.extraPages.length === 0) {
     if (config.nodeEnv === 'production') {
-      logger.fatal('PAGE_ACCESS_TOKEN is required when NODE_ENV=production (demo mode is for development only)');
+      logger.fatal('PAGE_ACCESS_TOKEN (or PAGES) is required when NODE_ENV=production (demo mode is for development only)');
       process.exit(1);
     }
     demo = await startDemo(config, logger);
     config = demo.config;
     logger.info(
       { emulator: demo.emulator.url },
-      `Demo mode: PAGE_ACCESS_TOKEN is not set, so answers come from the built-in Graph API emulator at ${demo.emulator.url} (try PSID ${DEMO_PSIDS.peter})`,
+      `Demo mode: no PAGE_ACCESS_TOKEN or PAGES set, so answers come from the built-in Graph API emulator at ${demo.emulator.url} (try PSID ${DEMO_PSIDS.peter})`,
     );
   }
   const emulator = demo?.emulator;

@@ -3,11 +3,11 @@ import type { Resolvers } from './generated/graphql.js';
 import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from './profile/fields.js';
 import { selectedProfileFields } from './profile/projection.js';
 import { validatePsid, validatePsids } from './profile/psid.js';
-import type { ProfileParent } from './profile/types.js';
+import type { ProfileParent, UserParent } from './profile/types.js';
 import type { GraphAdReferral, GraphProfile } from './upstream/types.js';
 
 async function resolveProfile(
-  psid: string,
+  { psid, page }: UserParent,
   selected: ReadonlySet<ProfileField>,
   context: GatewayContext,
 ): Promise<ProfileParent | null> {
@@ -17,14 +17,14 @@ async function resolveProfile(
   }
   // Nothing the Graph API can answer was asked (only __typename, or only removed fields): the
   // field resolvers say why, with no upstream call.
-  if (fields.size === 0) return { psid, data: {} };
+  if (fields.size === 0) return { psid, page, data: {} };
 
-  const outcome = await context.profiles.load(psid, fields);
+  const outcome = await context.profiles(page).load(psid, fields);
   if (outcome.kind === 'none') return null;
   const { data, fieldErrors } = outcome;
   // `{}` or only `id` is how the Graph API says the user has not authorized profile access.
   for (const field of fields) {
-    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, data, fieldErrors };
+    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, page, data, fieldErrors };
   }
   return null;
 }
@@ -46,21 +46,29 @@ function profileValue<F extends ProfileField>(
  * captured from webhooks (null when none was), when capture is on.
  */
 async function lastAdReferral(parent: ProfileParent, context: GatewayContext): Promise<GraphAdReferral | null> {
-  if (existsInVersion('lastAdReferral', context.graphApiVersion) || !context.referrals || !context.pageId) {
+  const pageId = parent.page.id;
+  if (existsInVersion('lastAdReferral', context.graphApiVersion) || !context.referrals || !pageId) {
     return profileValue(parent, 'lastAdReferral', context);
   }
-  const referral = await context.referrals.latest(context.pageId, parent.psid, 'ADS');
+  const referral = await context.referrals.latest(pageId, parent.psid, 'ADS');
   return referral ? { source: referral.source, type: referral.type, ad_id: referral.adId } : null;
 }
 
 export const resolvers: Resolvers = {
   Query: {
-    user: (_root, { psid }) => ({ psid: validatePsid(psid) }),
-    users: (_root, { psids }) => validatePsids(psids).map((psid) => ({ psid })),
+    user: (_root, { psid, pageId }, { pages }) => {
+      validatePsid(psid);
+      return { psid, page: pages.get(pageId) };
+    },
+    users: (_root, { psids, pageId }, { pages }) => {
+      validatePsids(psids);
+      const page = pages.get(pageId);
+      return psids.map((psid) => ({ psid, page }));
+    },
   },
   MessengerUser: {
     psid: (user) => user.psid,
-    profile: (user, _args, context, info) => resolveProfile(user.psid, selectedProfileFields(info), context),
+    profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context),
   },
   MessengerProfile: {
     firstName: (parent, _args, context) => profileValue(parent, 'firstName', context),

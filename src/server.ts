@@ -9,12 +9,11 @@ import { readBody } from './http-body.js';
 import type { GatewayContext } from './context.js';
 import { createFormatError } from './errors.js';
 import type { Logger } from './logger.js';
+import { Pages, type PageRuntime } from './pages.js';
 import { ProfileLoader } from './profile/loader.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
-import { GraphClient } from './upstream/client.js';
 import { FileReferralStore } from './referrals/file-store.js';
-import { ResilientUpstream } from './upstream/resilience.js';
 import { createWebhookHandler, WEBHOOK_PATH } from './webhook/handler.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -23,8 +22,8 @@ export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
   readonly port: number;
-  /** The layered Graph API access (throttle, breaker, usage figures). */
-  readonly upstream: ResilientUpstream;
+  /** The configured Pages, each with its layered Graph API access (throttle, breaker, usage). */
+  readonly pages: Pages;
   /** Stops accepting, lets in-flight operations finish, closes upstream connections. */
   close(): Promise<void>;
 }
@@ -40,26 +39,16 @@ class HttpError extends Error {
 
 /** Starts the GraphQL gateway described by config (which must carry a Page access token). */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
-  if (!config.pageAccessToken) throw new TypeError('startGateway needs config.pageAccessToken');
   const production = config.nodeEnv === 'production';
-  const client = new GraphClient({
-    baseUrl: config.graphApiUrl,
-    version: config.graphApiVersion,
-    accessToken: config.pageAccessToken,
-    appSecret: config.appSecret,
-    timeoutMs: config.upstreamTimeoutMs,
-    maxResponseBytes: config.upstreamMaxResponseBytes,
-    connections: config.upstreamConnections,
-  });
-  const upstream = new ResilientUpstream(client, config);
+  const pages = new Pages(config);
 
   const referrals = config.webhookVerifyToken ? await FileReferralStore.open(config.dataDir) : undefined;
   const webhook =
-    referrals && config.webhookVerifyToken && config.appSecret
+    referrals && config.webhookVerifyToken
       ? createWebhookHandler({
           verifyToken: config.webhookVerifyToken,
-          appSecrets: [config.appSecret],
-          appSecretOf: (pageId) => (pageId === config.pageId ? config.appSecret : undefined),
+          appSecrets: [...new Set(pages.all.flatMap((page) => (page.appSecret ? [page.appSecret] : [])))],
+          appSecretOf: (pageId) => pages.appSecretOf(pageId),
           store: referrals,
           maxBytes: config.maxRequestBytes,
           logger,
@@ -84,12 +73,19 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
   await apollo.start();
 
-  const contextValue = async (): Promise<GatewayContext> => ({
-    profiles: new ProfileLoader(upstream.fetch),
-    graphApiVersion: config.graphApiVersion,
-    pageId: config.pageId,
-    referrals,
-  });
+  const contextValue = async (): Promise<GatewayContext> => {
+    const loaders = new Map<PageRuntime, ProfileLoader>();
+    return {
+      pages,
+      profiles: (page) => {
+        let loader = loaders.get(page);
+        if (!loader) loaders.set(page, (loader = new ProfileLoader(page.upstream.fetch)));
+        return loader;
+      },
+      graphApiVersion: config.graphApiVersion,
+      referrals,
+    };
+  };
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
@@ -135,11 +131,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   return {
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     port,
-    upstream,
+    pages,
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();
-        await client.close();
+        await pages.close();
         await referrals?.close();
       })()),
   };

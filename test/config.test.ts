@@ -45,6 +45,20 @@ describe('configuration', () => {
     expect(() => loadConfig({ PAGE_ID: 'me' })).toThrowError(/PAGE_ID must be a numeric Page id/);
   });
 
+  it('reads PAGES, never quoting a token in its errors', () => {
+    const config = loadConfig({ PAGES: '{"123": {"token": "EAAB1", "appSecret": "s"}, "456": {"token": "EAAB2"}}' });
+    expect(config.extraPages).toEqual([
+      { id: '123', token: 'EAAB1', appSecret: 's' },
+      { id: '456', token: 'EAAB2', appSecret: undefined },
+    ]);
+    expect(() => loadConfig({ PAGES: '{"abc": {"token": "EAAB1"}}' })).toThrowError(/^Invalid configuration: PAGES has a key that is not a numeric Page id/);
+    expect(() => loadConfig({ PAGES: '{"123": {"token": "EAAB secret"}}' })).toThrowError(/needs a token without whitespace for Page 123$/);
+    expect(() => loadConfig({ PAGES: '[1]' })).toThrowError(/PAGES must be a JSON object/);
+    expect(() => loadConfig({ PAGES: '{"123": {"token": "EAAB1"}}', PAGE_ID: '123', PAGE_ACCESS_TOKEN: 'x' })).toThrowError(/already names/);
+    expect(() => loadConfig({ PAGES_FILE: '/nonexistent/pages.json' })).toThrowError(/^Invalid configuration: PAGES_FILE names a file/);
+    expect(() => loadConfig({ PAGES: '{"123": {"token": "EAAB1"}}', WEBHOOK_VERIFY_TOKEN: 'v' })).toThrowError(/needs an appSecret for every Page/);
+  });
+
   it('never echoes the token in its errors', () => {
     expect(() => loadConfig({ PAGE_ACCESS_TOKEN: 'EAAB secret' })).toThrowError(/PAGE_ACCESS_TOKEN must not contain whitespace$/);
   });

@@ -70,7 +70,7 @@ describe('npm start without a token (demo mode)', () => {
   it('refuses to start in production without a token', async () => {
     started = run({ NODE_ENV: 'production' });
     expect(await started.exit).toBe(1);
-    expect(JSON.stringify(started.lines)).toMatch(/PAGE_ACCESS_TOKEN is required/);
+    expect(JSON.stringify(started.lines)).toMatch(/PAGE_ACCESS_TOKEN \(or PAGES\) is required/);
   });
 
   it('fails fast on a bad variable, naming it', async () => {

@@ -147,7 +147,7 @@ describe('throttle from usage headers', () => {
     expect(codesByPath(second)).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
     expect(second.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(30);
     expect(s.emulator.requests).toHaveLength(1);
-    expect(s.gateway.upstream.throttle.latest?.app?.call_count).toBe(100);
+    expect(s.gateway.pages.default?.upstream.throttle.latest?.app?.call_count).toBe(100);
   });
 
   it('waits estimated_time_to_regain_access minutes from the business-use-case header', async () => {

@@ -92,12 +92,14 @@ export type Query = {
 
 /** Entry points for reading Messenger users of the configured Facebook Page. */
 export type QueryUserArgs = {
+  pageId?: InputMaybe<Scalars['ID']['input']>;
   psid: Scalars['ID']['input'];
 };
 
 
 /** Entry points for reading Messenger users of the configured Facebook Page. */
 export type QueryUsersArgs = {
+  pageId?: InputMaybe<Scalars['ID']['input']>;
   psids: ReadonlyArray<Scalars['ID']['input']>;
 };
 
