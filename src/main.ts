@@ -3,10 +3,10 @@ import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { DEMO_PAGE_TOKEN, DEMO_PSIDS } from './emulator/data.js';
 import { GraphEmulator } from './emulator/server.js';
 import { createLogger } from './logger.js';
-import { startGateway } from './server.js';
+import { startGateway, type Gateway } from './server.js';
 
-/** How long a shutdown may take before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/** Added to SHUTDOWN_GRACE_MS (after which the drain closes connections) before the process exits anyway. */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -21,6 +21,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
+  // Through the logger, whose output is scrubbed of configured secrets, never a raw stack on stderr.
+  const crash = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error }, kind);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
 
   let emulator: GraphEmulator | undefined;
   if (!config.pageAccessToken) {
@@ -36,7 +43,13 @@ async function main(): Promise<void> {
     );
   }
 
-  const gateway = await startGateway(config, logger);
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'Gateway failed to start');
+    process.exit(1);
+  }
   const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${gateway.port}/graphql` : gateway.url;
   logger.info(
     { url: gateway.url, graphApiVersion: config.graphApiVersion, upstream: emulator ? 'emulator' : config.graphApiUrl },
@@ -53,15 +66,18 @@ async function main(): Promise<void> {
     setTimeout(() => {
       logger.error('Shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    void Promise.allSettled([gateway.close(), emulator?.close()]).then(() => process.exit(0));
+    }, config.shutdownGraceMs + SHUTDOWN_MARGIN_MS).unref();
+    void Promise.allSettled([gateway.close(), emulator?.close()]).then(() => {
+      logger.info('Shutdown complete');
+      process.exit(0);
+    });
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {
-  // Start-up failures (port in use, …) carry no secrets: config values are never in error messages.
+  // Only failures before the logger exists reach this; config errors never echo values.
   process.stderr.write(`Gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -1,14 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { bearerCheck } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
-import { createFormatError } from './errors.js';
+import { createFormatError, ErrorCode } from './errors.js';
+import { headerMap, HttpError, parseBody, readBody, send, sendError, splitUrl } from './http.js';
+import { operationLimits } from './limits.js';
 import type { Logger } from './logger.js';
+import { GatewayMetrics } from './metrics.js';
+import { reportOperation } from './operation-report.js';
+import { opsRoutes } from './ops-routes.js';
+import { operationOutcomePlugin } from './plugins/operation-outcome.js';
 import { ProfileLoader } from './profile/loader.js';
+import { Readiness } from './readiness.js';
+import { chargeExchange, newRequestScope, requestIdFrom, runInScope } from './request-scope.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
 import { GraphClient } from './upstream/client.js';
@@ -20,23 +29,20 @@ export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
   readonly port: number;
+  /** Checks behind /readyz; dependencies (Redis) add theirs. */
+  readonly readiness: Readiness;
+  /** This gateway's Prometheus registry and metrics; other layers add theirs. */
+  readonly metrics: GatewayMetrics;
   /** Stops accepting, lets in-flight operations finish, closes upstream connections. */
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Starts the GraphQL gateway described by config (which must carry a Page access token). */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
   if (!config.pageAccessToken) throw new TypeError('startGateway needs config.pageAccessToken');
   const production = config.nodeEnv === 'production';
+  const metrics = new GatewayMetrics();
+  const readiness = new Readiness();
   const client = new GraphClient({
     baseUrl: config.graphApiUrl,
     version: config.graphApiVersion,
@@ -45,10 +51,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     timeoutMs: config.upstreamTimeoutMs,
     maxResponseBytes: config.upstreamMaxResponseBytes,
     connections: config.upstreamConnections,
+    onExchange: (exchange) => {
+      metrics.observeExchange(exchange);
+      chargeExchange(exchange);
+    },
   });
-  const fetch: FetchProfiles = (requests) => fetchProfiles(client, requests);
+  const fetch: FetchProfiles = metrics.countUpstreamErrors((requests) => fetchProfiles(client, requests));
 
   const httpServer: Server = createServer();
+  // A client trickling its headers or body must not hold a connection (and a drain) open for long.
+  httpServer.headersTimeout = 10_000;
+  httpServer.requestTimeout = 30_000;
+  const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs: loadTypeDefs(),
     resolvers,
@@ -56,12 +70,20 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
     formatError: createFormatError(logger),
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    // Apollo's defaults, stated because the gateway's limits rely on them: one operation per HTTP
+    // request, and no simple (CORS-free) requests that a browser could be tricked into sending.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     // main.ts owns signal handling and exits 0 after a drain; Apollo's handler would re-raise.
     stopOnTerminationSignals: false,
     logger,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ...limits.plugins,
+      operationOutcomePlugin(),
     ],
   });
   await apollo.start();
@@ -71,28 +93,64 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     graphApiVersion: config.graphApiVersion,
   });
 
-  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message }] });
-      logger.error({ err: error }, 'request failed');
-      sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
-    });
+  const authorized = config.gatewayApiKeys.length > 0 ? bearerCheck(config.gatewayApiKeys) : undefined;
+  if (!authorized && production) {
+    logger.error(
+      'GATEWAY_API_KEYS is not set: the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS.',
+    );
+  }
+  const serveOps = opsRoutes({
+    readiness,
+    metrics,
+    metricsAuthorized: config.metricsApiKey ? bearerCheck([config.metricsApiKey]) : undefined,
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
-    if (path !== GRAPHQL_PATH) throw new HttpError(404, `Not found. The GraphQL endpoint is ${GRAPHQL_PATH}.`);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    const { path, search } = splitUrl(req.url);
+    const served =
+      path === GRAPHQL_PATH
+        ? serveGraphQL(req, res, requestId, search)
+        : serveOps(req, res, path).then((handled) => {
+            if (!handled) throw new HttpError(404, `Not found. The GraphQL endpoint is ${GRAPHQL_PATH}.`);
+          });
+    served.catch((error: unknown) => fail(res, error, requestId));
+  });
+
+  function fail(res: ServerResponse, error: unknown, requestId: string): void {
+    if (!(error instanceof HttpError)) logger.error({ err: error, requestId }, 'request failed');
+    sendError(res, error);
+  }
+
+  async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
+    const scope = newRequestScope(requestId);
+    const started = performance.now();
+    try {
+      await runInScope(scope, async () => {
+        // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
+        const runsNothing = req.method === 'GET' && search === '';
+        if (authorized && !runsNothing && !authorized(req.headers.authorization)) {
+          throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
+            'www-authenticate': 'Bearer',
+            connection: 'close',
+          });
+        }
+        const method = (req.method ?? 'GET').toUpperCase();
+        const headers = headerMap(req);
+        const body = method === 'POST' ? parseBody(await readBody(req, config.maxRequestBytes), headers) : undefined;
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method, headers, search, body },
+          context: contextValue,
+        });
+        await send(res, response);
+      });
+    } catch (error) {
+      if (error instanceof HttpError && error.code) scope.errorCodes = [error.code];
+      fail(res, error, requestId);
+    } finally {
+      reportOperation(scope, { status: res.statusCode, durationMs: performance.now() - started }, { metrics, logger });
     }
-    const body = method === 'POST' ? parseBody(await readBody(req, config.maxRequestBytes), headers) : undefined;
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search, body },
-      context: contextValue,
-    });
-    await send(res, response);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -102,6 +160,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       resolve();
     });
   });
+  readiness.serving();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
@@ -109,54 +168,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   return {
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     port,
+    readiness,
+    metrics,
     close: () =>
       (closing ??= (async () => {
+        readiness.draining();
         await apollo.stop();
         await client.close();
       })()),
   };
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, `Request body larger than ${limit} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `Request body larger than ${limit} bytes.`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(raw: string, headers: HeaderMap): unknown {
-  const type = headers.get('content-type') ?? '';
-  if (!/^application\/(graphql-response\+)?json\b/i.test(type)) return raw;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new HttpError(400, 'The request body is not valid JSON.');
-  }
-}
-
-async function send(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
-  res.statusCode = response.status ?? 200;
-  for (const [name, value] of response.headers) res.setHeader(name, value);
-  if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return;
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(value));
 }

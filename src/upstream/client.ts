@@ -20,6 +20,18 @@ export interface GraphClientOptions {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly connections: number;
+  /** Called once per HTTP exchange with the batch endpoint, whatever its outcome (metrics, logs). */
+  readonly onExchange?: ((exchange: UpstreamExchange) => void) | undefined;
+}
+
+/** What one HTTP exchange with the batch endpoint cost and how it ended. */
+export interface UpstreamExchange {
+  readonly subRequests: number;
+  /** HTTP status of the answer; undefined when none arrived (timeout, connection error). */
+  readonly status: number | undefined;
+  readonly durationMs: number;
+  /** Set when the exchange as a whole failed. */
+  readonly error: Error | undefined;
 }
 
 export interface BatchAnswer {
@@ -63,6 +75,23 @@ export class GraphClient {
     if (relativeUrls.length === 0 || relativeUrls.length > MAX_BATCH_SIZE) {
       throw new RangeError(`A batch takes 1 to ${MAX_BATCH_SIZE} sub-requests, got ${relativeUrls.length}`);
     }
+    const { onExchange } = this.options;
+    if (!onExchange) return this.exchange(relativeUrls, {});
+    const started = performance.now();
+    const seen: { status?: number } = {};
+    let error: Error | undefined;
+    try {
+      return await this.exchange(relativeUrls, seen);
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      throw thrown;
+    } finally {
+      const durationMs = performance.now() - started;
+      onExchange({ subRequests: relativeUrls.length, status: seen.status, durationMs, error });
+    }
+  }
+
+  private async exchange(relativeUrls: readonly string[], seen: { status?: number }): Promise<BatchAnswer> {
     const form = new URLSearchParams({
       ...this.credentials,
       batch: JSON.stringify(relativeUrls.map((relative_url) => ({ method: 'GET', relative_url }))),
@@ -80,7 +109,7 @@ export class GraphClient {
         body: form.toString(),
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      statusCode = response.statusCode;
+      statusCode = seen.status = response.statusCode;
       headers = response.headers;
       text = await response.body.text();
     } catch (error) {
