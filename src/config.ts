@@ -55,6 +55,22 @@ export interface GatewayConfig {
   /** Largest GraphQL request body accepted, in bytes. @default 1 MiB */
   readonly maxRequestBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Keys callers send as `Authorization: Bearer <key>`; empty means the GraphQL endpoint is open. @default [] */
+  readonly gatewayApiKeys: readonly string[];
+  /** Key that `GET /metrics` requires as a Bearer token; absent means metrics are open. @default undefined */
+  readonly metricsApiKey: string | undefined;
+  /** Deepest field nesting an operation may have (fragments do not add levels). @default 6 */
+  readonly maxQueryDepth: number;
+  /** Most aliases an operation may use. @default 15 */
+  readonly maxAliases: number;
+  /** Most fields an operation may select at its root, aliases included. @default 10 */
+  readonly maxRootFields: number;
+  /** Most lexical tokens a document may have; the parser stops at the limit. @default 1000 */
+  readonly maxTokens: number;
+  /** Most distinct PSIDs one operation may ask for, across all its fields. @default 250 */
+  readonly maxPsidsPerOperation: number;
+  /** How long a shutdown waits for in-flight operations before closing their connections. @default 10000 */
+  readonly shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -111,6 +127,26 @@ function baseUrl(env: Env, name: string, fallback: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
+
+function apiKey(name: string, key: string): string {
+  // The message never echoes the key: it is a secret even when malformed.
+  if (!API_KEY.test(key)) {
+    throw new ConfigError(name, 'must hold keys of 16 to 256 printable ASCII characters, without spaces or commas');
+  }
+  return key;
+}
+
+function optionalKey(env: Env, name: string): string | undefined {
+  const key = text(env, name);
+  return key === undefined ? undefined : apiKey(name, key);
+}
+
+function apiKeys(env: Env, name: string): string[] {
+  const keys = (text(env, name) ?? '').split(',').map((key) => key.trim());
+  return keys.filter(Boolean).map((key) => apiKey(name, key));
+}
+
 export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
 
 /** Parses and validates the environment. Throws a ConfigError naming the variable at fault. */
@@ -162,6 +198,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    gatewayApiKeys: apiKeys(env, 'GATEWAY_API_KEYS'),
+    metricsApiKey: optionalKey(env, 'METRICS_API_KEY'),
+    maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 6, 1, 100),
+    maxAliases: integer(env, 'MAX_ALIASES', 15, 0, 1000),
+    maxRootFields: integer(env, 'MAX_ROOT_FIELDS', 10, 1, 1000),
+    maxTokens: integer(env, 'MAX_TOKENS', 1000, 100, 100_000),
+    maxPsidsPerOperation: integer(env, 'MAX_PSIDS_PER_OPERATION', 250, 1, 10_000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }
 

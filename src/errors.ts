@@ -12,6 +12,10 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** No or an unknown API key (HTTP 401), before anything else is read. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** A malformed HTTP request: body too large, not JSON (Apollo uses it for CSRF and batching refusals too). */
+  BAD_REQUEST: 'BAD_REQUEST',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,11 +3,11 @@ import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { startDemo, type Demo } from './demo.js';
 import { DEMO_PSIDS } from './emulator/data.js';
 import { createLogger } from './logger.js';
-import { startGateway } from './server.js';
+import { startGateway, type Gateway } from './server.js';
 import { WEBHOOK_PATH } from './webhook/handler.js';
 
-/** How long a shutdown may take before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/** Added to SHUTDOWN_GRACE_MS (after which the drain closes connections) before the process exits anyway. */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -22,6 +22,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
+  // Through the logger, whose output is scrubbed of configured secrets, never a raw stack on stderr.
+  const crash = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error }, kind);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
 
   let demo: Demo | undefined;
   if (!config.pageAccessToken && config.extraPages.length === 0) {
@@ -38,7 +45,13 @@ async function main(): Promise<void> {
   }
   const emulator = demo?.emulator;
 
-  const gateway = await startGateway(config, logger);
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'Gateway failed to start');
+    process.exit(1);
+  }
   await demo?.deliverSampleReferral(gateway.url.replace(/\/graphql$/, WEBHOOK_PATH));
   const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${gateway.port}/graphql` : gateway.url;
   logger.info(
@@ -56,15 +69,18 @@ async function main(): Promise<void> {
     setTimeout(() => {
       logger.error('Shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    void Promise.allSettled([gateway.close(), emulator?.close()]).then(() => process.exit(0));
+    }, config.shutdownGraceMs + SHUTDOWN_MARGIN_MS).unref();
+    void Promise.allSettled([gateway.close(), emulator?.close()]).then(() => {
+      logger.info('Shutdown complete');
+      process.exit(0);
+    });
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {
-  // Start-up failures (port in use, …) carry no secrets: config values are never in error messages.
+  // Only failures before the logger exists reach this; config errors never echo values.
   process.stderr.write(`Gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -1,7 +1,16 @@
 import { configuredPages, type GatewayConfig, type PageConfig } from './config.js';
 import { badUserInput } from './errors.js';
-import { GraphClient } from './upstream/client.js';
+import { GraphClient, type UpstreamExchange } from './upstream/client.js';
+import type { FetchProfiles } from './upstream/profiles.js';
 import { ResilientUpstream } from './upstream/resilience.js';
+
+/** What the gateway composes around every Page's Graph API access. */
+export interface PageLayers {
+  /** Sees every HTTP exchange with the Graph API (metrics, per-operation accounting). */
+  readonly onExchange?: (exchange: UpstreamExchange) => void;
+  /** Wraps each Page's resilient lookups (metrics, cache). */
+  readonly wrapFetch?: (fetch: FetchProfiles, page: PageConfig) => FetchProfiles;
+}
 
 /** A Page's own access to the Graph API: its token, and its own throttle, breaker and memory. */
 export interface PageRuntime {
@@ -9,6 +18,8 @@ export interface PageRuntime {
   readonly appSecret: string | undefined;
   readonly upstream: ResilientUpstream;
   readonly client: GraphClient;
+  /** The Page's lookups with every layer applied: what loaders call. */
+  readonly fetch: FetchProfiles;
 }
 
 /**
@@ -21,8 +32,8 @@ export class Pages {
   readonly default: PageRuntime | undefined;
   private readonly byId = new Map<string, PageRuntime>();
 
-  constructor(config: GatewayConfig) {
-    this.all = configuredPages(config).map((page) => runtime(page, config));
+  constructor(config: GatewayConfig, layers: PageLayers = {}) {
+    this.all = configuredPages(config).map((page) => runtime(page, config, layers));
     if (this.all.length === 0) throw new TypeError('Pages needs at least one configured Page');
     for (const page of this.all) if (page.id) this.byId.set(page.id, page);
     this.default = config.pageAccessToken ? this.all[0] : this.all.length === 1 ? this.all[0] : undefined;
@@ -49,7 +60,7 @@ export class Pages {
   }
 }
 
-function runtime(page: PageConfig, config: GatewayConfig): PageRuntime {
+function runtime(page: PageConfig, config: GatewayConfig, layers: PageLayers): PageRuntime {
   const client = new GraphClient({
     baseUrl: config.graphApiUrl,
     version: config.graphApiVersion,
@@ -58,6 +69,9 @@ function runtime(page: PageConfig, config: GatewayConfig): PageRuntime {
     timeoutMs: config.upstreamTimeoutMs,
     maxResponseBytes: config.upstreamMaxResponseBytes,
     connections: config.upstreamConnections,
+    onExchange: layers.onExchange,
   });
-  return { id: page.id, appSecret: page.appSecret, client, upstream: new ResilientUpstream(client, config) };
+  const upstream = new ResilientUpstream(client, config);
+  const fetch = layers.wrapFetch ? layers.wrapFetch(upstream.fetch, page) : upstream.fetch;
+  return { id: page.id, appSecret: page.appSecret, client, upstream, fetch };
 }

@@ -1,18 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { bearerCheck } from './auth.js';
 import type { GatewayConfig } from './config.js';
-import { readBody } from './http-body.js';
 import type { GatewayContext } from './context.js';
-import { createFormatError } from './errors.js';
+import { createFormatError, ErrorCode } from './errors.js';
+import { headerMap, HttpError, parseBody, readBody, send, sendError, splitUrl } from './http.js';
+import { operationLimits } from './limits.js';
 import type { Logger } from './logger.js';
-import { Pages, type PageRuntime } from './pages.js';
+import { GatewayMetrics } from './metrics.js';
+import { reportOperation } from './operation-report.js';
+import { opsRoutes } from './ops-routes.js';
+import { operationOutcomePlugin } from './plugins/operation-outcome.js';
 import { ProfileLoader } from './profile/loader.js';
+import { Readiness } from './readiness.js';
+import { chargeExchange, newRequestScope, requestIdFrom, runInScope } from './request-scope.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
+import { Pages, type PageRuntime } from './pages.js';
 import { FileReferralStore } from './referrals/file-store.js';
 import { createWebhookHandler, WEBHOOK_PATH } from './webhook/handler.js';
 
@@ -24,23 +32,26 @@ export interface Gateway {
   readonly port: number;
   /** The configured Pages, each with its layered Graph API access (throttle, breaker, usage). */
   readonly pages: Pages;
+  /** Checks behind /readyz; dependencies (Redis) add theirs. */
+  readonly readiness: Readiness;
+  /** This gateway's Prometheus registry and metrics; other layers add theirs. */
+  readonly metrics: GatewayMetrics;
   /** Stops accepting, lets in-flight operations finish, closes upstream connections. */
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Starts the GraphQL gateway described by config (which must carry a Page access token). */
+/** Starts the GraphQL gateway described by config (which must configure at least one Page). */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
   const production = config.nodeEnv === 'production';
-  const pages = new Pages(config);
+  const metrics = new GatewayMetrics();
+  const readiness = new Readiness();
+  const pages = new Pages(config, {
+    onExchange: (exchange) => {
+      metrics.observeExchange(exchange);
+      chargeExchange(exchange);
+    },
+    wrapFetch: (fetch) => metrics.countUpstreamErrors(fetch),
+  });
 
   const referrals = config.webhookVerifyToken ? await FileReferralStore.open(config.dataDir) : undefined;
   const webhook =
@@ -56,6 +67,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       : undefined;
 
   const httpServer: Server = createServer();
+  // A client trickling its headers or body must not hold a connection (and a drain) open for long.
+  httpServer.headersTimeout = 10_000;
+  httpServer.requestTimeout = 30_000;
+  const limits = operationLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs: loadTypeDefs(),
     resolvers,
@@ -63,12 +78,20 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
     formatError: createFormatError(logger),
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    // Apollo's defaults, stated because the gateway's limits rely on them: one operation per HTTP
+    // request, and no simple (CORS-free) requests that a browser could be tricked into sending.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     // main.ts owns signal handling and exits 0 after a drain; Apollo's handler would re-raise.
     stopOnTerminationSignals: false,
     logger,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ...limits.plugins,
+      operationOutcomePlugin(),
     ],
   });
   await apollo.start();
@@ -79,7 +102,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       pages,
       profiles: (page) => {
         let loader = loaders.get(page);
-        if (!loader) loaders.set(page, (loader = new ProfileLoader(page.upstream.fetch)));
+        if (!loader) loaders.set(page, (loader = new ProfileLoader(page.fetch)));
         return loader;
       },
       graphApiVersion: config.graphApiVersion,
@@ -87,34 +110,67 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     };
   };
 
-  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message }] });
-      logger.error({ err: error }, 'request failed');
-      sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
-    });
+  const authorized = config.gatewayApiKeys.length > 0 ? bearerCheck(config.gatewayApiKeys) : undefined;
+  if (!authorized && production) {
+    logger.error(
+      'GATEWAY_API_KEYS is not set: the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS.',
+    );
+  }
+  const serveOps = opsRoutes({
+    readiness,
+    metrics,
+    metricsAuthorized: config.metricsApiKey ? bearerCheck([config.metricsApiKey]) : undefined,
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
-    if (path === WEBHOOK_PATH && webhook) return webhook(req, res, search);
-    if (path !== GRAPHQL_PATH) throw new HttpError(404, `Not found. The GraphQL endpoint is ${GRAPHQL_PATH}.`);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    const { path, search } = splitUrl(req.url);
+    // The webhook authenticates by signature, not by API key.
+    const served =
+      path === GRAPHQL_PATH
+        ? serveGraphQL(req, res, requestId, search)
+        : path === WEBHOOK_PATH && webhook
+          ? webhook(req, res, search)
+          : serveOps(req, res, path).then((handled) => {
+            if (!handled) throw new HttpError(404, `Not found. The GraphQL endpoint is ${GRAPHQL_PATH}.`);
+          });
+    served.catch((error: unknown) => fail(res, error, requestId));
+  });
+
+  function fail(res: ServerResponse, error: unknown, requestId: string): void {
+    if (!(error instanceof HttpError)) logger.error({ err: error, requestId }, 'request failed');
+    sendError(res, error);
+  }
+
+  async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
+    const scope = newRequestScope(requestId);
+    const started = performance.now();
+    try {
+      await runInScope(scope, async () => {
+        // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
+        const runsNothing = req.method === 'GET' && search === '';
+        if (authorized && !runsNothing && !authorized(req.headers.authorization)) {
+          throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
+            'www-authenticate': 'Bearer',
+            connection: 'close',
+          });
+        }
+        const method = (req.method ?? 'GET').toUpperCase();
+        const headers = headerMap(req);
+        const body = method === 'POST' ? parseBody((await readBody(req, config.maxRequestBytes)).toString('utf8'), headers) : undefined;
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method, headers, search, body },
+          context: contextValue,
+        });
+        await send(res, response);
+      });
+    } catch (error) {
+      if (error instanceof HttpError && error.code) scope.errorCodes = [error.code];
+      fail(res, error, requestId);
+    } finally {
+      reportOperation(scope, { status: res.statusCode, durationMs: performance.now() - started }, { metrics, logger });
     }
-    let body: unknown;
-    if (method === 'POST') {
-      const raw = await readBody(req, config.maxRequestBytes);
-      if (!raw) throw new HttpError(413, `Request body larger than ${config.maxRequestBytes} bytes.`);
-      body = parseBody(raw.toString('utf8'), headers);
-    }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search, body },
-      context: contextValue,
-    });
-    await send(res, response);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -124,6 +180,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       resolve();
     });
   });
+  readiness.serving();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
@@ -132,42 +189,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     port,
     pages,
+    readiness,
+    metrics,
     close: () =>
       (closing ??= (async () => {
+        readiness.draining();
         await apollo.stop();
         await pages.close();
         await referrals?.close();
       })()),
   };
-}
-
-function parseBody(raw: string, headers: HeaderMap): unknown {
-  const type = headers.get('content-type') ?? '';
-  if (!/^application\/(graphql-response\+)?json\b/i.test(type)) return raw;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new HttpError(400, 'The request body is not valid JSON.');
-  }
-}
-
-async function send(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
-  res.statusCode = response.status ?? 200;
-  for (const [name, value] of response.headers) res.setHeader(name, value);
-  if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return;
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(value));
 }

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config.js';
 import { DEMO_PAGE_TOKEN } from '../src/emulator/data.js';
 import { GraphEmulator, type EmulatorOptions } from '../src/emulator/server.js';
@@ -30,6 +31,28 @@ export interface StackOptions {
   emulator?: EmulatorOptions;
   /** Gateway environment on top of the defaults (token, emulator URL, port 0, silent logs). */
   env?: Record<string, string | undefined>;
+  /** Where the gateway's log lines go (see captureLogs); set LOG_LEVEL in env to see any. */
+  logs?: CapturedLogs;
+}
+
+export interface CapturedLogs {
+  readonly stream: Writable;
+  /** Every line written so far, raw. */
+  readonly raw: string[];
+  /** Every line written so far, parsed. */
+  lines(): Record<string, any>[];
+}
+
+/** A log destination that keeps every line, for scanning. */
+export function captureLogs(): CapturedLogs {
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      raw.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { stream, raw, lines: () => raw.map((line) => JSON.parse(line)) };
 }
 
 /** Starts the Graph API emulator and a gateway pointed at it, both on port 0. */
@@ -43,7 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const gateway = await startGateway(config, createLogger(config));
+  const gateway = await startGateway(config, createLogger(config, options.logs?.stream));
   return {
     emulator,
     gateway,
@@ -53,6 +76,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await emulator.close();
     },
   };
+}
+
+/** URL of another path on the gateway, e.g. gatewayUrl(stack, '/healthz'). */
+export function gatewayUrl(stack: Stack, path: string): string {
+  return new URL(path, stack.gateway.url).toString();
 }
 
 export async function postGraphQL<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {

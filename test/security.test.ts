@@ -57,6 +57,32 @@ describe('production lock-down', () => {
     expect(html).not.toMatch(/sandbox/i);
   });
 
+  it.each([
+    ['a field', `{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstNam } } }`, /Cannot query field "firstNam"/],
+    ['an argument', `{ user(psdi: "${DEMO_PSIDS.peter}") { psid } }`, /Unknown argument "psdi"/],
+    ['a root field', `{ usr(psid: "1") { psid } }`, /Cannot query field "usr"/],
+    ['a type', `query Q($p: IDD!) { user(psid: $p) { psid } }`, /Unknown type "IDD"/],
+    ['a fragment type', `{ ...F } fragment F on Quer { __typename }`, /Unknown type "Quer"/],
+  ])('never suggests names for a misspelt %s', async (_what, query, expected) => {
+    const res = await stack.query(query);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.message).toMatch(expected);
+    expect(res.text).not.toMatch(/Did you mean/);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('masks internal errors: generic message, no upstream detail, no stack trace', async () => {
+    stack.emulator.setUser('8000000000000003', {
+      kind: 'error',
+      error: () => ({ status: 400, error: { message: 'Something odd at /srv/graph.php', type: 'OAuthException', code: 12345 } }),
+    });
+    const res = await stack.query(`{ user(psid: "8000000000000003") { profile { firstName } } }`);
+    expect(res.body.errors).toEqual([
+      { message: 'Internal server error', path: ['user', 'profile'], locations: [expect.any(Object)], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+    ]);
+    expect(res.text).not.toMatch(/odd|graph\.php|stacktrace|12345/);
+  });
+
   it('hides field suggestions and stack traces', async () => {
     const res = await stack.query(`{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstNam } } }`);
     expect(res.body.errors?.[0]?.message).not.toMatch(/Did you mean/);

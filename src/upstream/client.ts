@@ -20,6 +20,18 @@ export interface GraphClientOptions {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly connections: number;
+  /** Called once per HTTP exchange with the batch endpoint, whatever its outcome (metrics, logs). */
+  readonly onExchange?: ((exchange: UpstreamExchange) => void) | undefined;
+}
+
+/** What one HTTP exchange with the batch endpoint cost and how it ended. */
+export interface UpstreamExchange {
+  readonly subRequests: number;
+  /** HTTP status of the answer; undefined when none arrived (timeout, connection error). */
+  readonly status: number | undefined;
+  readonly durationMs: number;
+  /** Set when the exchange as a whole failed. */
+  readonly error: Error | undefined;
 }
 
 /**
@@ -27,8 +39,14 @@ export interface GraphClientOptions {
  * a whole. Headers are kept either way: usage headers come with error answers too.
  */
 export type BatchAnswer =
-  | { readonly ok: true; readonly entries: readonly BatchEntry[]; readonly headers: IncomingHttpHeaders }
-  | { readonly ok: false; readonly error: Error; readonly headers: IncomingHttpHeaders | undefined };
+  | { readonly ok: true; readonly entries: readonly BatchEntry[]; readonly status: number; readonly headers: IncomingHttpHeaders }
+  | {
+      readonly ok: false;
+      readonly error: Error;
+      /** Undefined when no answer arrived (timeout, connection error). */
+      readonly status: number | undefined;
+      readonly headers: IncomingHttpHeaders | undefined;
+    };
 
 /** appsecret_proof = hex HMAC-SHA256 of the access token, keyed with the app secret. */
 export function appSecretProof(accessToken: string, appSecret: string): string {
@@ -69,6 +87,18 @@ export class GraphClient {
     if (relativeUrls.length === 0 || relativeUrls.length > MAX_BATCH_SIZE) {
       throw new RangeError(`A batch takes 1 to ${MAX_BATCH_SIZE} sub-requests, got ${relativeUrls.length}`);
     }
+    const started = performance.now();
+    const answer = await this.exchange(relativeUrls, signal);
+    this.options.onExchange?.({
+      subRequests: relativeUrls.length,
+      status: answer.status,
+      durationMs: performance.now() - started,
+      error: answer.ok ? undefined : answer.error,
+    });
+    return answer;
+  }
+
+  private async exchange(relativeUrls: readonly string[], signal: AbortSignal | undefined): Promise<BatchAnswer> {
     const form = new URLSearchParams({
       ...this.credentials,
       batch: JSON.stringify(relativeUrls.map((relative_url) => ({ method: 'GET', relative_url }))),
@@ -90,12 +120,12 @@ export class GraphClient {
       headers = response.headers;
       text = await response.body.text();
     } catch (error) {
-      return { ok: false, error: upstreamUnavailable(describeTransportError(error)), headers: undefined };
+      return { ok: false, error: upstreamUnavailable(describeTransportError(error)), status: undefined, headers: undefined };
     }
 
     const body = parseJson(text);
     if (statusCode === 200 && Array.isArray(body) && body.length === relativeUrls.length && body.every(isBatchEntry)) {
-      return { ok: true, entries: body, headers };
+      return { ok: true, entries: body, status: statusCode, headers };
     }
     const envelope = errorEnvelope(body);
     let error: Error;
@@ -107,7 +137,7 @@ export class GraphClient {
         statusCode >= 500 ? `Graph API answered HTTP ${statusCode}` : `Unusable batch answer (HTTP ${statusCode})`,
       );
     }
-    return { ok: false, error, headers };
+    return { ok: false, error, status: statusCode, headers };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from '../http-body.js';
+import { readBody } from '../http.js';
 import type { Logger } from '../logger.js';
 import type { ReferralStore } from '../referrals/store.js';
 import { MalformedDelivery, referralsOf } from './events.js';
@@ -37,7 +37,6 @@ export function createWebhookHandler(options: WebhookOptions) {
     if (req.method !== 'POST') return reply(res, 405, 'Method not allowed');
 
     const body = await readBody(req, options.maxBytes);
-    if (!body) return reply(res, 413, 'Payload too large');
     const header = req.headers['x-hub-signature-256'];
     if (typeof header !== 'string') return reply(res, 401, 'Missing X-Hub-Signature-256');
     const secret = matchingSecret(body, header, options.appSecrets);

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_PSIDS, generatedPsid, postGraphQL, startStack, type Stack } from './helpers.js';
+
+const PETER = DEMO_PSIDS.peter;
+
+/** Times one refusal: every hostile request must be refused cheaply, before any upstream call. */
+async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await run();
+  return { result, ms: performance.now() - started };
+}
+
+describe('limits, checked before any upstream request', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.emulator.reset());
+
+  it('refuses a 500-alias operation: at the token limit, and at the alias limit when tokens allow it', async () => {
+    const aliases = Array.from({ length: 500 }, (_, i) => `a${i}: user(psid: "${PETER}") { psid }`);
+    const query = `{ ${aliases.join(' ')} }`;
+    const { result, ms } = await timed(() => stack.query(query));
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0]?.message).toMatch(/Document contains more th\w+ 1000 tokens/);
+    expect(ms).toBeLessThan(1000);
+
+    const roomy = await startStack({ env: { MAX_TOKENS: '20000' } });
+    try {
+      const { result: refused, ms: roomyMs } = await timed(() => roomy.query(query));
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors?.map((e) => e.message)).toContain('Syntax Error: Aliases limit of 15 exceeded, found 500.');
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(roomyMs).toBeLessThan(1000);
+      expect(roomy.emulator.requests).toHaveLength(0);
+    } finally {
+      await roomy.close();
+    }
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses a 20,000-token document while parsing', async () => {
+    const fields = Array.from({ length: 20_000 }, () => '__typename').join(' ');
+    const { result, ms } = await timed(() => stack.query(`{ ${fields} }`));
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0]?.message).toMatch(/Document contains more th\w+ 1000 tokens/);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(ms).toBeLessThan(1000);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses a 2 MB body with 413 before reading it all', async () => {
+    const query = `{ user(psid: "${PETER}") { profile { firstName } } }`;
+    const { result, ms } = await timed(() =>
+      fetch(stack.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+      }),
+    );
+    expect(result.status).toBe(413);
+    expect(await result.json()).toEqual({
+      errors: [{ message: 'Request body larger than 1048576 bytes.', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    expect(ms).toBeLessThan(1000);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses an operation deeper than the depth limit', async () => {
+    const deep = `{ user(psid: "${PETER}") { profile { lastAdReferral { adId } } } }`;
+    const ok = await stack.query(deep);
+    expect(ok.status).toBe(200);
+    stack.emulator.reset();
+    const limited = await startStack({ env: { MAX_QUERY_DEPTH: '3' } });
+    try {
+      const res = await limited.query(deep);
+      expect(res.body.errors?.[0]?.message).toMatch(/depth limit of 3 exceeded, found 4/);
+      expect(limited.emulator.requests).toHaveLength(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('counts root fields through fragments and refuses more than the limit', async () => {
+    const fragment = Array.from({ length: 6 }, (_, i) => `f${i}: user(psid: "${PETER}") { psid }`).join(' ');
+    const res = await stack.query(`{ ...A ...B } fragment A on Query { ${fragment} } fragment B on Query { u: users(psids: []) { psid } __typename t: __typename s: __typename q: __typename }`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.map((e) => e.message)).toContain('Root fields limit of 10 exceeded, found 11.');
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('refuses more than 250 distinct PSIDs per operation, counting variables', async () => {
+    const psids = (from: number, count: number) => Array.from({ length: count }, (_, i) => generatedPsid(from + i));
+    const query = `query Many($a: [ID!]!, $b: [ID!]!, $c: [ID!]!) {
+      a: users(psids: $a) { profile { firstName } }
+      b: users(psids: $b) { profile { firstName } }
+      c: users(psids: $c) { profile { firstName } }
+      d: user(psid: "${PETER}") { profile { firstName } }
+    }`;
+    const refused = await stack.query(query, { a: psids(0, 100), b: psids(100, 100), c: psids(200, 50) });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([
+      {
+        message: 'This operation asks for 251 distinct PSIDs; at most 250 are allowed.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
+    expect(stack.emulator.requests).toHaveLength(0);
+
+    // Repeats count once: 250 distinct PSIDs pass.
+    const allowed = await stack.query(query, { a: psids(0, 100), b: psids(100, 100), c: psids(150, 50) });
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.errors).toBeUndefined();
+    expect(stack.emulator.subRequests).toHaveLength(201);
+  });
+
+  it('refuses batched HTTP arrays', async () => {
+    const op = { query: `{ user(psid: "${PETER}") { profile { firstName } } }` };
+    const res = await postGraphQL(stack.gateway.url, [op, op]);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.message).toMatch(/batching/i);
+    expect(stack.emulator.requests).toHaveLength(0);
+  });
+
+  it('prevents CSRF: a simple request (text/plain POST, or GET without a preflight header) is refused', async () => {
+    const query = `{ user(psid: "${PETER}") { profile { firstName } } }`;
+    const plain = await fetch(stack.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query }),
+    });
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toMatch(/Cross-Site Request Forgery/);
+    const get = await fetch(`${stack.gateway.url}?query=${encodeURIComponent(query)}`);
+    expect(get.status).toBe(400);
+    expect(stack.emulator.requests).toHaveLength(0);
+
+    const preflighted = await fetch(`${stack.gateway.url}?query=${encodeURIComponent(query)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(preflighted.status).toBe(200);
+    expect(stack.emulator.requests).toHaveLength(1);
+  });
+});
