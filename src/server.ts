@@ -20,6 +20,7 @@ import { Readiness } from './readiness.js';
 import { chargeExchange, newRequestScope, requestIdFrom, runInScope } from './request-scope.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
+import { observePages } from './page-metrics.js';
 import { Pages, type PageRuntime } from './pages.js';
 import { FileReferralStore } from './referrals/file-store.js';
 import { createWebhookHandler, WEBHOOK_PATH } from './webhook/handler.js';
@@ -52,6 +53,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     },
     wrapFetch: (fetch) => metrics.countUpstreamErrors(fetch),
   });
+
+  observePages(metrics, pages);
 
   const referrals = config.webhookVerifyToken ? await FileReferralStore.open(config.dataDir) : undefined;
   const webhook =

@@ -260,3 +260,22 @@ describe('consent-aware degradation', () => {
     expect(codesByPath(res)).toEqual({ 'user.profile.firstName': 'PERMISSION_REQUIRED' });
   });
 });
+
+describe('breaker and usage on /metrics', () => {
+  it('reports the breaker state and the latest usage figures per Page', async () => {
+    const s = await start({ env: { BREAKER_THRESHOLD: '1', RETRY_MAX: '0' } });
+    const scrape = async () => (await fetch(s.gateway.url.replace('/graphql', '/metrics'))).text();
+    expect(await scrape()).toMatch(/^gateway_breaker_state\{page="default"\} 0$/m);
+
+    s.emulator.injectFault({ headers: { 'x-app-usage': JSON.stringify({ call_count: 42, total_cputime: 7, total_time: 9 }) } });
+    await s.query(TWO_USERS);
+    const usage = await scrape();
+    expect(usage).toMatch(/^gateway_rate_limit_usage_percent\{page="default",header="app",figure="call_count"\} 42$/m);
+    expect(usage).toMatch(/^gateway_rate_limit_usage_percent\{page="default",header="business_use_case",figure="call_count"\} \d+$/m);
+    expect(usage).toMatch(/^gateway_rate_limit_retry_after_seconds\{page="default"\} 0$/m);
+
+    s.emulator.injectFault({ status: 503, rawBody: '' });
+    await s.query(TWO_USERS);
+    expect(await scrape()).toMatch(/^gateway_breaker_state\{page="default"\} 1$/m);
+  });
+});
