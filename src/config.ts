@@ -22,6 +22,20 @@ export interface GatewayConfig {
   /** Largest GraphQL request body accepted, in bytes. @default 1 MiB */
   readonly maxRequestBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Facebook Page ID, used only to key the profile cache; absent means a key derived from the token. */
+  readonly pageId: string | undefined;
+  /** How long a cached profile field counts as fresh, in seconds; 0 turns the cache off. @default 300 */
+  readonly profileCacheTtl: number;
+  /** How long a cached "no profile" answer counts as fresh, in seconds. @default 60 */
+  readonly negativeCacheTtl: number;
+  /** How old a cached answer may be and still stand in for a failing Graph API, in seconds. @default 86400 */
+  readonly profileStaleTtl: number;
+  /** Approximate size bound of the in-memory cache, in bytes. @default 32 MiB */
+  readonly profileCacheMaxBytes: number;
+  /** Redis shared by all instances (redis:// or rediss://); absent means the in-memory cache. */
+  readonly redisUrl: string | undefined;
+  /** Longest wait for one Redis command before answering as if the cache missed. @default 100 */
+  readonly redisTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +51,7 @@ export class ConfigError extends Error {
 const VERSION = /^v(\d{1,3})\.(\d{1,2})$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
+const DAY = 24 * 3600;
 
 type Env = Record<string, string | undefined>;
 
@@ -78,6 +93,22 @@ function baseUrl(env: Env, name: string, fallback: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+function redisUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The URL may carry a password: the message never repeats it.
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+    throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
+  }
+  return raw;
+}
+
 export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
 
 /** Parses and validates the environment. Throws a ConfigError naming the variable at fault. */
@@ -89,6 +120,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const pageAccessToken = text(env, 'PAGE_ACCESS_TOKEN');
   if (pageAccessToken !== undefined && /\s/.test(pageAccessToken)) {
     throw new ConfigError('PAGE_ACCESS_TOKEN', 'must not contain whitespace');
+  }
+  const pageId = text(env, 'PAGE_ID');
+  if (pageId !== undefined && !/^\d{1,32}$/.test(pageId)) {
+    throw new ConfigError('PAGE_ID', `must be 1 to 32 decimal digits, got "${pageId}"`);
   }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
@@ -103,6 +138,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    pageId,
+    profileCacheTtl: integer(env, 'PROFILE_CACHE_TTL', 300, 0, 30 * DAY),
+    negativeCacheTtl: integer(env, 'NEGATIVE_CACHE_TTL', 60, 0, 30 * DAY),
+    profileStaleTtl: integer(env, 'PROFILE_STALE_TTL', DAY, 0, 30 * DAY),
+    profileCacheMaxBytes: integer(env, 'PROFILE_CACHE_MAX_BYTES', 32 * 1024 * 1024, 1024, 64 * 1024 ** 3),
+    redisUrl: redisUrl(env, 'REDIS_URL'),
+    redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from './context.js';
 import { ErrorCode, GatewayError } from './errors.js';
 import type { Resolvers } from './generated/graphql.js';
@@ -11,6 +12,7 @@ async function resolveProfile(
   psid: string,
   selected: ReadonlySet<ProfileField>,
   context: GatewayContext,
+  info: GraphQLResolveInfo,
 ): Promise<ProfileParent | null> {
   const fields = new Set<GraphField>();
   for (const field of selected) {
@@ -21,6 +23,7 @@ async function resolveProfile(
   if (fields.size === 0) return { psid, data: {} };
 
   const outcome = await context.profiles.load(psid, fields);
+  context.stale.note(info, outcome);
   if (outcome.kind === 'none') return null;
   const { data, fieldErrors } = outcome;
   // `{}` or only `id` is how the Graph API says the user has not authorized profile access.
@@ -54,9 +57,16 @@ export const resolvers: Resolvers = {
     user: (_root, { psid }) => ({ psid: validatePsid(psid) }),
     users: (_root, { psids }) => validatePsids(psids).map((psid) => ({ psid })),
   },
+  Mutation: {
+    refreshUser: async (_root, { psid }, context) => {
+      const valid = validatePsid(psid);
+      await context.refreshProfile(valid);
+      return { psid: valid };
+    },
+  },
   MessengerUser: {
     psid: (user) => user.psid,
-    profile: (user, _args, context, info) => resolveProfile(user.psid, selectedProfileFields(info), context),
+    profile: (user, _args, context, info) => resolveProfile(user.psid, selectedProfileFields(info), context, info),
   },
   MessengerProfile: {
     firstName: (parent, _args, context) => profileValue(parent, 'firstName', context),

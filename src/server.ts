@@ -4,6 +4,8 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/serve
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { createCacheLayer } from './cache/setup.js';
+import { StaleAnswers, staleExtensionPlugin } from './cache/stale.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createFormatError } from './errors.js';
@@ -33,8 +35,13 @@ class HttpError extends Error {
   }
 }
 
+export interface GatewayOptions {
+  /** Clock of the profile cache in ms since the epoch; tests pass one they can move. @default Date.now */
+  readonly now?: () => number;
+}
+
 /** Starts the GraphQL gateway described by config (which must carry a Page access token). */
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
+export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   if (!config.pageAccessToken) throw new TypeError('startGateway needs config.pageAccessToken');
   const production = config.nodeEnv === 'production';
   const client = new GraphClient({
@@ -47,6 +54,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     connections: config.upstreamConnections,
   });
   const fetch: FetchProfiles = (requests) => fetchProfiles(client, requests);
+  const cache = await createCacheLayer(config, fetch, logger, options.now);
 
   const httpServer: Server = createServer();
   const apollo = new ApolloServer<GatewayContext>({
@@ -62,13 +70,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      staleExtensionPlugin(),
     ],
   });
   await apollo.start();
 
   const contextValue = async (): Promise<GatewayContext> => ({
-    profiles: new ProfileLoader(fetch),
+    profiles: new ProfileLoader(cache?.fetch ?? fetch),
     graphApiVersion: config.graphApiVersion,
+    stale: new StaleAnswers(),
+    refreshProfile: cache ? (psid) => cache.refresh(psid) : async () => {},
   });
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -112,6 +123,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();
+        await cache?.close();
         await client.close();
       })()),
   };
