@@ -4,7 +4,7 @@ import type { GatewayConfig } from './config.js';
 export type Logger = PinoLogger;
 
 /** Keys whose values never reach a log line, wherever they appear (two levels deep). */
-export const REDACTED_KEYS = ['access_token', 'appsecret_proof', 'authorization', 'pageAccessToken', 'appSecret'];
+export const REDACTED_KEYS = ['access_token', 'appsecret_proof', 'authorization', 'pageAccessToken', 'appSecret', 'redisUrl'];
 
 /** A JSON logger to stdout, or to `destination` when given (tests read what was logged). */
 export function createLogger(config: Pick<GatewayConfig, 'logLevel' | 'nodeEnv'>, destination?: DestinationStream): Logger {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UserRecord } from '../src/emulator/data.js';
+import type { EmulatedProfile, UserRecord } from '../src/emulator/data.js';
 import { GraphErrors } from '../src/emulator/graph-errors.js';
 import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type TestClock } from './helpers.js';
 
@@ -7,19 +7,18 @@ const PETER = DEMO_PSIDS.peter;
 const profileQuery = (psid: string, selection: string) => `{ user(psid: "${psid}") { profile { ${selection} } } }`;
 const CACHE_ON = { PROFILE_CACHE_TTL: '300', NEGATIVE_CACHE_TTL: '60', PROFILE_STALE_TTL: '86400' };
 
-function profileUser(first: string, pictureExpiresAt: number): UserRecord {
+function emulatedProfile(first: string, pictureExpiresAt: number): EmulatedProfile {
   return {
-    kind: 'profile',
-    profile: {
-      first_name: first,
-      last_name: 'Okafor',
-      profile_pic: `https://platform-lookaside.fbsbx.com/platform/profilepic/?psid=8100000000000001&ext=${Math.floor(pictureExpiresAt / 1000)}&hash=AT1`,
-      locale: 'en_NG',
-      timezone: 1,
-      gender: 'female',
-    },
+    first_name: first,
+    last_name: 'Okafor',
+    profile_pic: `https://platform-lookaside.fbsbx.com/platform/profilepic/?psid=8100000000000001&ext=${Math.floor(pictureExpiresAt / 1000)}&hash=AT1`,
+    locale: 'en_NG',
+    timezone: 1,
+    gender: 'female',
   };
 }
+
+const profileUser = (first: string, pictureExpiresAt: number): UserRecord => ({ kind: 'profile', profile: emulatedProfile(first, pictureExpiresAt) });
 
 describe('profile cache (in-memory store)', () => {
   let stack: Stack;
@@ -92,7 +91,9 @@ describe('profile cache (in-memory store)', () => {
 
   it('keeps a user who lacks one field apart from a user with no profile', async () => {
     await stack.query(profileQuery(PETER, 'firstName'));
-    stack.emulator.setUser(PETER, { kind: 'profile', profile: { ...profileUser('Peter', clock.now() + 1e9).profile, gender: undefined as never } });
+    // The emulator leaves out fields that are undefined, as the Graph API leaves out what a user has not shared.
+    const withoutGender = { ...emulatedProfile('Peter', clock.now() + 1e9), gender: undefined } as unknown as EmulatedProfile;
+    stack.emulator.setUser(PETER, { kind: 'profile', profile: withoutGender });
     const res = await stack.query(profileQuery(PETER, 'firstName gender'));
     expect(res.body).toEqual({ data: { user: { profile: { firstName: 'Peter', gender: null } } } });
     const again = await stack.query(profileQuery(PETER, 'firstName gender'));

@@ -15,6 +15,7 @@ export interface GraphQLResponse<T = Record<string, any>> {
   body: {
     data?: T | null;
     errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+    extensions?: Record<string, any>;
   };
 }
 

@@ -75,14 +75,15 @@ function spawnRedis(port: number): Promise<ChildProcess> {
       child.kill('SIGKILL');
       reject(error);
     };
+    const exited = (code: number | null) => fail(new Error(`redis-server exited with ${code}:\n${output}`));
     child.once('error', fail);
-    child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}:\n${output}`)));
+    child.once('exit', exited);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
         clearTimeout(timer);
-        child.removeAllListeners('exit');
-        child.removeAllListeners('error');
+        child.off('exit', exited);
+        child.off('error', fail);
         resolve(child);
       }
     });
