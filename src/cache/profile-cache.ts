@@ -51,7 +51,7 @@ interface Plan {
   /** Lookups (joined or started here) with the fields each answers for this request. */
   readonly parts: { readonly fields: readonly GraphField[]; readonly result: Promise<ProfileResult> }[];
   /** The lookup this batch starts for the fields nobody else is asking for. */
-  own?: { readonly lookup: Lookup; readonly index: number };
+  own?: Lookup;
 }
 
 /**
@@ -106,18 +106,18 @@ export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<st
       // Registered before this batch goes upstream, so operations arriving meanwhile join it.
       inflight.add(key, lookup);
       parts.push({ fields: missing, result: lookup.result });
-      result.own = { lookup, index };
+      result.own = lookup;
     }
     return result;
   }
 
   /** Stores what a lookup learnt, then lets later callers read the store instead of joining it. */
-  async function remember(plan: Plan, own: { readonly lookup: Lookup }, startedAt: number): Promise<void> {
+  async function remember(plan: Plan, own: Lookup, startedAt: number): Promise<void> {
     const generation = plan.entry?.generation ?? 0;
     try {
-      const result = await own.lookup.result;
+      const result = await own.result;
       if (result instanceof Error) return;
-      const fields = [...own.lookup.fields];
+      const fields = [...own.fields];
       if (result.kind === 'none') return await update(plan.key, (entry) => withNone(entry, startedAt, generation));
       const values = new Map<GraphField, CachedField>();
       for (const field of fields) {
@@ -133,7 +133,7 @@ export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<st
         return values.size > 0 ? withFields(entry, values) : undefined;
       });
     } finally {
-      inflight.remove(plan.key, own.lookup);
+      inflight.remove(plan.key, own);
     }
   }
 
