@@ -71,6 +71,18 @@ export interface GatewayConfig {
   readonly maxPsidsPerOperation: number;
   /** How long a shutdown waits for in-flight operations before closing their connections. @default 10000 */
   readonly shutdownGraceMs: number;
+  /** How long a cached profile field counts as fresh, in seconds; 0 turns the cache off. @default 300 */
+  readonly profileCacheTtl: number;
+  /** How long a cached "no profile" answer counts as fresh, in seconds. @default 60 */
+  readonly negativeCacheTtl: number;
+  /** How old a cached answer may be and still stand in for a failing Graph API, in seconds. @default 86400 */
+  readonly profileStaleTtl: number;
+  /** Approximate size bound of the in-memory cache, in bytes. @default 32 MiB */
+  readonly profileCacheMaxBytes: number;
+  /** Redis shared by all instances (redis:// or rediss://); absent means the in-memory cache. */
+  readonly redisUrl: string | undefined;
+  /** Longest wait for one Redis command before answering as if the cache missed. @default 100 */
+  readonly redisTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +98,7 @@ export class ConfigError extends Error {
 const VERSION = /^v(\d{1,3})\.(\d{1,2})$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
+const DAY = 24 * 3600;
 
 type Env = Record<string, string | undefined>;
 
@@ -147,6 +160,22 @@ function apiKeys(env: Env, name: string): string[] {
   return keys.filter(Boolean).map((key) => apiKey(name, key));
 }
 
+function redisUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The URL may carry a password: the message never repeats it.
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+    throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
+  }
+  return raw;
+}
+
 export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
 
 /** Parses and validates the environment. Throws a ConfigError naming the variable at fault. */
@@ -206,6 +235,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxTokens: integer(env, 'MAX_TOKENS', 1000, 100, 100_000),
     maxPsidsPerOperation: integer(env, 'MAX_PSIDS_PER_OPERATION', 250, 1, 10_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    profileCacheTtl: integer(env, 'PROFILE_CACHE_TTL', 300, 0, 30 * DAY),
+    negativeCacheTtl: integer(env, 'NEGATIVE_CACHE_TTL', 60, 0, 30 * DAY),
+    profileStaleTtl: integer(env, 'PROFILE_STALE_TTL', DAY, 0, 30 * DAY),
+    profileCacheMaxBytes: integer(env, 'PROFILE_CACHE_MAX_BYTES', 32 * 1024 * 1024, 1024, 64 * 1024 ** 3),
+    redisUrl: redisUrl(env, 'REDIS_URL'),
+    redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { StaleAnswers } from './cache/stale.js';
 import type { Pages, PageRuntime } from './pages.js';
 import type { ProfileLoader } from './profile/loader.js';
 import type { ReferralStore } from './referrals/store.js';
@@ -11,4 +12,6 @@ export interface GatewayContext {
   readonly graphApiVersion: string;
   /** Captured webhook referrals; undefined when capture is off. */
   readonly referrals: ReferralStore | undefined;
+  /** Paths answered from stale cache entries, reported in `extensions.stale`. */
+  readonly stale: StaleAnswers;
 }

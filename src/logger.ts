@@ -15,10 +15,12 @@ export const REDACTED_KEYS = [
   'gatewayApiKeys',
   'metricsApiKey',
   'extraPages',
+  // May carry a password.
+  'redisUrl',
 ];
 
 type LoggerConfig = Pick<GatewayConfig, 'logLevel' | 'nodeEnv'> &
-  Partial<Pick<GatewayConfig, 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'metricsApiKey' | 'extraPages'>>;
+  Partial<Pick<GatewayConfig, 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'metricsApiKey' | 'extraPages' | 'redisUrl'>>;
 
 /**
  * JSON logs (pretty on a terminal in development). Secrets are kept out twice: by key (redaction)
@@ -39,6 +41,7 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
     config.metricsApiKey,
     ...(config.gatewayApiKeys ?? []),
     ...(config.extraPages ?? []).flatMap((page) => [page.token, page.appSecret]),
+    redisPassword(config.redisUrl),
   ];
   return pino(
     {
@@ -67,4 +70,13 @@ function scrubbing(out: DestinationStream, secrets: readonly string[]): Destinat
       out.write(clean);
     },
   };
+}
+
+function redisPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,8 +8,8 @@ import { ResilientUpstream } from './upstream/resilience.js';
 export interface PageLayers {
   /** Sees every HTTP exchange with the Graph API (metrics, per-operation accounting). */
   readonly onExchange?: (exchange: UpstreamExchange) => void;
-  /** Wraps each Page's resilient lookups (metrics, cache). */
-  readonly wrapFetch?: (fetch: FetchProfiles, page: PageConfig) => FetchProfiles;
+  /** Wraps each Page's resilient lookups (metrics, cache); a cache also offers a forced refresh. */
+  readonly wrapFetch?: (fetch: FetchProfiles, page: PageConfig) => { fetch: FetchProfiles; refresh?: (psid: string) => Promise<void> };
 }
 
 /** A Page's own access to the Graph API: its token, and its own throttle, breaker and memory. */
@@ -20,6 +20,8 @@ export interface PageRuntime {
   readonly client: GraphClient;
   /** The Page's lookups with every layer applied: what loaders call. */
   readonly fetch: FetchProfiles;
+  /** Makes the user's cached profile stale everywhere, so the next read asks the Graph API. */
+  refresh(psid: string): Promise<void>;
 }
 
 /**
@@ -72,6 +74,6 @@ function runtime(page: PageConfig, config: GatewayConfig, layers: PageLayers): P
     onExchange: layers.onExchange,
   });
   const upstream = new ResilientUpstream(client, config);
-  const fetch = layers.wrapFetch ? layers.wrapFetch(upstream.fetch, page) : upstream.fetch;
-  return { id: page.id, appSecret: page.appSecret, client, upstream, fetch };
+  const { fetch, refresh = async () => {} } = layers.wrapFetch?.(upstream.fetch, page) ?? { fetch: upstream.fetch };
+  return { id: page.id, appSecret: page.appSecret, client, upstream, fetch, refresh };
 }

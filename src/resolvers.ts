@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from './context.js';
 import type { Resolvers } from './generated/graphql.js';
 import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from './profile/fields.js';
@@ -10,6 +11,7 @@ async function resolveProfile(
   { psid, page }: UserParent,
   selected: ReadonlySet<ProfileField>,
   context: GatewayContext,
+  info: GraphQLResolveInfo,
 ): Promise<ProfileParent | null> {
   const fields = new Set<GraphField>();
   for (const field of selected) {
@@ -20,6 +22,7 @@ async function resolveProfile(
   if (fields.size === 0) return { psid, page, data: {} };
 
   const outcome = await context.profiles(page).load(psid, fields);
+  context.stale.note(info, outcome);
   if (outcome.kind === 'none') return null;
   const { data, fieldErrors } = outcome;
   // `{}` or only `id` is how the Graph API says the user has not authorized profile access.
@@ -66,9 +69,17 @@ export const resolvers: Resolvers = {
       return psids.map((psid) => ({ psid, page }));
     },
   },
+  Mutation: {
+    refreshUser: async (_root, { psid, pageId }, { pages }) => {
+      validatePsid(psid);
+      const page = pages.get(pageId);
+      await page.refresh(psid);
+      return { psid, page };
+    },
+  },
   MessengerUser: {
     psid: (user) => user.psid,
-    profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context),
+    profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context, info),
   },
   MessengerProfile: {
     firstName: (parent, _args, context) => profileValue(parent, 'firstName', context),

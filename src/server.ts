@@ -5,6 +5,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { bearerCheck } from './auth.js';
+import { openCacheStore, pageCache } from './cache/setup.js';
+import { StaleAnswers, staleExtensionPlugin } from './cache/stale.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createFormatError, ErrorCode } from './errors.js';
@@ -41,17 +43,28 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Clock of the profile cache in ms since the epoch; tests pass one they can move. @default Date.now */
+  readonly now?: () => number;
+}
+
 /** Starts the GraphQL gateway described by config (which must configure at least one Page). */
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
+export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const production = config.nodeEnv === 'production';
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();
+  const cache = await openCacheStore(config, logger);
+  if (cache && config.redisUrl) readiness.add('redis', () => cache.reachable());
+  // Per Page: loader → cache → error metrics → resilient Graph API access.
   const pages = new Pages(config, {
     onExchange: (exchange) => {
       metrics.observeExchange(exchange);
       chargeExchange(exchange);
     },
-    wrapFetch: (fetch) => metrics.countUpstreamErrors(fetch),
+    wrapFetch: (fetch, page) => {
+      const counted = metrics.countUpstreamErrors(fetch);
+      return cache ? pageCache(counted, cache, config, page, options.now) : { fetch: counted };
+    },
   });
 
   observePages(metrics, pages);
@@ -95,6 +108,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...limits.plugins,
       operationOutcomePlugin(),
+      staleExtensionPlugin(),
     ],
   });
   await apollo.start();
@@ -110,6 +124,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       },
       graphApiVersion: config.graphApiVersion,
       referrals,
+      stale: new StaleAnswers(),
     };
   };
 
@@ -199,6 +214,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         readiness.draining();
         await apollo.stop();
         await pages.close();
+        await cache?.close();
         await referrals?.close();
       })()),
   };

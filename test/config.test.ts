@@ -63,6 +63,35 @@ describe('configuration', () => {
     expect(() => loadConfig({ PAGE_ACCESS_TOKEN: 'EAAB secret' })).toThrowError(/PAGE_ACCESS_TOKEN must not contain whitespace$/);
   });
 
+  it('has cache defaults: 300 s fresh, 60 s negative, 24 h stale, in memory', () => {
+    expect(loadConfig({})).toMatchObject({
+      pageId: undefined,
+      profileCacheTtl: 300,
+      negativeCacheTtl: 60,
+      profileStaleTtl: 86_400,
+      profileCacheMaxBytes: 32 * 1024 * 1024,
+      redisUrl: undefined,
+      redisTimeoutMs: 100,
+    });
+    expect(loadConfig({ PROFILE_CACHE_TTL: '0', PAGE_ID: '104285395231234' })).toMatchObject({ profileCacheTtl: 0, pageId: '104285395231234' });
+  });
+
+  it.each([
+    ['PAGE_ID', 'my-page'],
+    ['PROFILE_CACHE_TTL', '-1'],
+    ['NEGATIVE_CACHE_TTL', '1.5'],
+    ['PROFILE_STALE_TTL', 'forever'],
+    ['PROFILE_CACHE_MAX_BYTES', '10'],
+    ['REDIS_TIMEOUT_MS', '0'],
+    ['REDIS_URL', 'http://cache:6379'],
+  ])('fails fast on cache setting %s=%j, naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  it('never echoes a Redis password in its errors', () => {
+    expect(() => loadConfig({ REDIS_URL: 'memcached://:hunter2@cache:6379' })).toThrowError(/^(?!.*hunter2).*$/);
+  });
+
   it('strips a trailing slash from the base URL and keeps a path prefix', () => {
     expect(loadConfig({ GRAPH_API_URL: 'http://127.0.0.1:9000/graph/' }).graphApiUrl).toBe('http://127.0.0.1:9000/graph');
   });

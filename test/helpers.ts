@@ -16,22 +16,33 @@ export interface GraphQLResponse<T = Record<string, any>> {
   body: {
     data?: T | null;
     errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+    extensions?: Record<string, any>;
   };
 }
 
-export interface Stack {
-  emulator: GraphEmulator;
+/** A gateway started by the tests, pointed at an emulator. */
+export interface TestGateway {
   gateway: Gateway;
   /** POSTs a GraphQL operation to the gateway over HTTP. */
   query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Every log line the gateway wrote, parsed (none unless `env.LOG_LEVEL` says so). */
+  logs: Record<string, any>[];
   close(): Promise<void>;
 }
 
-export interface StackOptions {
-  emulator?: EmulatorOptions;
-  /** Gateway environment on top of the defaults (token, emulator URL, port 0, silent logs). */
+export interface Stack extends TestGateway {
+  emulator: GraphEmulator;
+}
+
+export interface GatewayTestOptions {
+  /**
+   * Gateway environment on top of the defaults (token, emulator URL, port 0, silent logs, and
+   * PROFILE_CACHE_TTL=0 so that every operation reaches the emulator; cache suites turn it on).
+   */
   env?: Record<string, string | undefined>;
-  /** Where the gateway's log lines go (see captureLogs); set LOG_LEVEL in env to see any. */
+  /** Clock of the gateway's profile cache, in ms since the epoch. @default Date.now */
+  now?: () => number;
+  /** Where the gateway's log lines go (see captureLogs) instead of `logs`; set LOG_LEVEL in env to see any. */
   logs?: CapturedLogs;
 }
 
@@ -55,31 +66,48 @@ export function captureLogs(): CapturedLogs {
   return { stream, raw, lines: () => raw.map((line) => JSON.parse(line)) };
 }
 
+export interface StackOptions extends GatewayTestOptions {
+  emulator?: EmulatorOptions;
+}
+
 /** Starts the Graph API emulator and a gateway pointed at it, both on port 0. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await GraphEmulator.start(options.emulator);
+  const started = await startGatewayFor(emulator, options);
+  return {
+    ...started,
+    emulator,
+    close: async () => {
+      await started.close();
+      await emulator.close();
+    },
+  };
+}
+
+/** Starts a gateway on port 0 pointed at a running emulator; several may share one emulator. */
+export async function startGatewayFor(emulator: GraphEmulator, options: GatewayTestOptions = {}): Promise<TestGateway> {
   const config = loadConfig({
     PAGE_ACCESS_TOKEN: DEMO_PAGE_TOKEN,
     GRAPH_API_URL: emulator.url,
     PORT: '0',
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    PROFILE_CACHE_TTL: '0',
     ...options.env,
   });
-  const gateway = await startGateway(config, createLogger(config, options.logs?.stream));
+  const logs: Record<string, any>[] = [];
+  const logger = createLogger(config, options.logs?.stream ?? { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const gateway = await startGateway(config, logger, options.now ? { now: options.now } : {});
   return {
-    emulator,
     gateway,
     query: (query, variables, headers) => postGraphQL(gateway.url, { query, variables }, headers),
-    close: async () => {
-      await gateway.close();
-      await emulator.close();
-    },
+    logs,
+    close: () => gateway.close(),
   };
 }
 
 /** URL of another path on the gateway, e.g. gatewayUrl(stack, '/healthz'). */
-export function gatewayUrl(stack: Stack, path: string): string {
+export function gatewayUrl(stack: { gateway: Gateway }, path: string): string {
   return new URL(path, stack.gateway.url).toString();
 }
 
@@ -91,6 +119,17 @@ export async function postGraphQL<T>(url: string, body: unknown, headers: Record
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+}
+
+/** A clock the tests move by hand, so TTLs pass without waiting. */
+export interface TestClock {
+  now(): number;
+  advance(seconds: number): void;
+}
+
+export function testClock(start = Date.now()): TestClock {
+  let t = start;
+  return { now: () => t, advance: (seconds) => void (t += seconds * 1000) };
 }
 
 /** The `extensions.code` of each error, keyed by its path joined with dots. */

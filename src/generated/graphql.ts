@@ -77,6 +77,31 @@ export type MessengerUser = {
   readonly psid: Scalars['ID']['output'];
 };
 
+/**
+ * Operations that change what the gateway remembers. Reads never need them: the gateway caches
+ * profiles by itself (see the README's cache settings).
+ */
+export type Mutation = {
+  readonly __typename?: 'Mutation';
+  /**
+   * Forces a fresh Graph API read of one user. The cached profile of this user stops counting as
+   * fresh on every gateway instance sharing the cache, and the `profile` selected here is read from
+   * the Graph API. Should the Graph API fail, an older cached profile may still be served, listed in
+   * the response's `extensions.stale`.
+   */
+  readonly refreshUser: MessengerUser;
+};
+
+
+/**
+ * Operations that change what the gateway remembers. Reads never need them: the gateway caches
+ * profiles by itself (see the README's cache settings).
+ */
+export type MutationRefreshUserArgs = {
+  pageId?: InputMaybe<Scalars['ID']['input']>;
+  psid: Scalars['ID']['input'];
+};
+
 /** Entry points for reading Messenger users of the configured Facebook Page. */
 export type Query = {
   readonly __typename?: 'Query';
@@ -182,6 +207,7 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   MessengerProfile: ResolverTypeWrapper<ProfileParent>;
   MessengerUser: ResolverTypeWrapper<UserParent>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
@@ -194,6 +220,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   MessengerProfile: ProfileParent;
   MessengerUser: UserParent;
+  Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
 };
@@ -221,6 +248,10 @@ export type MessengerUserResolvers<ContextType = GatewayContext, ParentType exte
   psid?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  refreshUser?: Resolver<ResolversTypes['MessengerUser'], ParentType, ContextType, RequireFields<MutationRefreshUserArgs, 'psid'>>;
+};
+
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   user?: Resolver<ResolversTypes['MessengerUser'], ParentType, ContextType, RequireFields<QueryUserArgs, 'psid'>>;
   users?: Resolver<ReadonlyArray<ResolversTypes['MessengerUser']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'psids'>>;
@@ -230,6 +261,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   AdReferral?: AdReferralResolvers<ContextType>;
   MessengerProfile?: MessengerProfileResolvers<ContextType>;
   MessengerUser?: MessengerUserResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };
 

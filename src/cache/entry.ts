@@ -1,0 +1,151 @@
+import { PROFILE_FIELDS, type GraphField } from '../profile/fields.js';
+
+/** One field of a user's profile as the Graph API last gave it. */
+export interface CachedField {
+  /** When the lookup that brought it started (ms since the epoch): the value is at least this fresh. */
+  readonly at: number;
+  /** Absent when the Graph API answered without this field. */
+  readonly value?: unknown;
+  /** The entry's generation when that lookup started. @default 0 */
+  readonly generation?: number;
+}
+
+/** What the cache knows about one (page, PSID). Stored as JSON; never holds a token. */
+export interface CacheEntry {
+  readonly fields: Readonly<Partial<Record<GraphField, CachedField>>>;
+  /** When the Graph API last said "no profile"; `fields` is then empty. */
+  readonly none?: { readonly at: number; readonly generation?: number };
+  /**
+   * How many refreshes clients asked for. Values from lookups begun in an older generation no
+   * longer count as fresh (they may still stand in for a failing Graph API). A counter rather than
+   * a time, so a refresh and a lookup within one clock tick are still told apart. @default 0
+   */
+  readonly generation?: number;
+}
+
+/** How long what the cache holds may be used, in milliseconds. */
+export interface CachePolicy {
+  /** A field counts as fresh this long after it was fetched. */
+  readonly ttlMs: number;
+  /** A "no profile" answer counts as fresh this long. */
+  readonly negativeTtlMs: number;
+  /** Anything younger than this may stand in for a Graph API that fails. */
+  readonly staleTtlMs: number;
+}
+
+const GRAPH_FIELDS: ReadonlySet<string> = new Set(Object.values(PROFILE_FIELDS).map((spec) => spec.graph));
+
+/** Seconds a store keeps an entry: as long as any part of it may still be served. */
+export function storeTtlSeconds(policy: CachePolicy): number {
+  return Math.ceil(Math.max(policy.ttlMs, policy.negativeTtlMs, policy.staleTtlMs) / 1000);
+}
+
+/**
+ * Expiry embedded in a profile picture URL (`ext`, Unix seconds), in milliseconds. The URL stops
+ * working then, so no cached copy may be served after it, fresh or stale.
+ */
+export function pictureExpiry(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const ext = new URL(value).searchParams.get('ext');
+    return ext !== null && /^\d{1,12}$/.test(ext) ? Number(ext) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function usable(field: GraphField, cached: CachedField, now: number, maxAgeMs: number): boolean {
+  if (now - cached.at >= maxAgeMs) return false;
+  if (field !== 'profile_pic') return true;
+  const expiry = pictureExpiry(cached.value);
+  return expiry === undefined || now < expiry;
+}
+
+/** The cached field when it may be served without asking the Graph API. */
+export function freshField(entry: CacheEntry, field: GraphField, now: number, policy: CachePolicy): CachedField | undefined {
+  const cached = entry.fields[field];
+  if (!cached || !current(entry, cached)) return undefined;
+  return usable(field, cached, now, policy.ttlMs) ? cached : undefined;
+}
+
+function current(entry: CacheEntry, part: { readonly generation?: number }): boolean {
+  return (part.generation ?? 0) >= (entry.generation ?? 0);
+}
+
+/** The cached field when it may stand in for a failing Graph API. */
+export function staleField(entry: CacheEntry, field: GraphField, now: number, policy: CachePolicy): CachedField | undefined {
+  const cached = entry.fields[field];
+  return cached && usable(field, cached, now, policy.staleTtlMs) ? cached : undefined;
+}
+
+export function isFreshNone(entry: CacheEntry, now: number, policy: CachePolicy): boolean {
+  const none = entry.none;
+  return none !== undefined && current(entry, none) && now - none.at < policy.negativeTtlMs;
+}
+
+/** When the "no profile" answer was fetched, if it may stand in for a failing Graph API. */
+export function staleNoneAt(entry: CacheEntry, now: number, policy: CachePolicy): number | undefined {
+  const at = entry.none?.at;
+  return at !== undefined && now - at < policy.staleTtlMs ? at : undefined;
+}
+
+/** The entry with these fields replaced; a profile answer ends any "no profile" knowledge. */
+export function withFields(entry: CacheEntry | undefined, fields: ReadonlyMap<GraphField, CachedField>): CacheEntry {
+  const merged: Partial<Record<GraphField, CachedField>> = { ...entry?.fields };
+  for (const [field, cached] of fields) {
+    const known = merged[field];
+    // Lookups of one user can finish out of order: the one that started later wins.
+    if (!known || known.at <= cached.at) merged[field] = cached;
+  }
+  return { fields: merged, ...generationOf(entry) };
+}
+
+/** "No profile" replaces whatever was known: the user revoked access or never gave it. */
+export function withNone(entry: CacheEntry | undefined, at: number, generation: number): CacheEntry {
+  if (entry?.none !== undefined && entry.none.at > at) return entry;
+  return { fields: {}, none: generation ? { at, generation } : { at }, ...generationOf(entry) };
+}
+
+/** The entry with its current values no longer fresh. */
+export function withRefresh(entry: CacheEntry): CacheEntry {
+  return { ...entry, generation: (entry.generation ?? 0) + 1 };
+}
+
+function generationOf(entry: CacheEntry | undefined): { generation?: number } {
+  return entry?.generation ? { generation: entry.generation } : {};
+}
+
+export function encodeEntry(entry: CacheEntry): string {
+  return JSON.stringify(entry);
+}
+
+/** The entry a store held, or undefined for anything that is not one (treated as a miss). */
+export function decodeEntry(raw: string | undefined): CacheEntry | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed) || !isRecord(parsed.fields)) return undefined;
+  for (const [name, cached] of Object.entries(parsed.fields)) {
+    if (!GRAPH_FIELDS.has(name) || !isRecord(cached) || !isNumber(cached.at) || !isGeneration(cached.generation)) return undefined;
+  }
+  const { none, generation } = parsed;
+  if (none !== undefined && !(isRecord(none) && isNumber(none.at) && isGeneration(none.generation))) return undefined;
+  if (!isGeneration(generation)) return undefined;
+  return parsed as unknown as CacheEntry;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isGeneration(value: unknown): boolean {
+  return value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
+}

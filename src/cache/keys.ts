@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+// Bumped when the stored entry format changes, so instances of two versions never read each
+// other's entries.
+const FORMAT = 'v1';
+const PREFIX = `messenger-profile:${FORMAT}`;
+// Domain separation: this hash of the token is only ever a cache key, never comparable with a
+// hash of the token made for any other purpose.
+const PAGE_KEY_DOMAIN = 'messenger-profile-gateway/page-key\0';
+
+/**
+ * The non-secret identity of the Page whose users the cache holds: the configured Page ID, or else
+ * the first 16 hex digits of SHA-256 over a domain prefix and the token. The hash keeps the token
+ * out of Redis while two instances configured with the same token still share entries; a new token
+ * for the same Page starts a new cache unless PAGE_ID is set.
+ */
+export function pageKey(page: { readonly pageId?: string | undefined; readonly accessToken: string }): string {
+  if (page.pageId !== undefined) return `page-${page.pageId}`;
+  return `token-${createHash('sha256').update(PAGE_KEY_DOMAIN).update(page.accessToken).digest('hex').slice(0, 16)}`;
+}
+
+/** The store key of one user's cached profile: (page, PSID), never the token. */
+export function profileKey(page: string, psid: string): string {
+  return `${PREFIX}:${page}:${psid}`;
+}

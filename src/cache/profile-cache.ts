@@ -1,0 +1,229 @@
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { GraphField } from '../profile/fields.js';
+import type { FetchProfiles, ProfileOutcome, ProfileRequest, ProfileResult } from '../upstream/profiles.js';
+import type { GraphProfile } from '../upstream/types.js';
+import {
+  decodeEntry,
+  encodeEntry,
+  freshField,
+  isFreshNone,
+  staleField,
+  staleNoneAt,
+  storeTtlSeconds,
+  withFields,
+  withNone,
+  withRefresh,
+  type CachedField,
+  type CacheEntry,
+  type CachePolicy,
+} from './entry.js';
+import { InflightLookups, type Lookup } from './inflight.js';
+import { profileKey } from './keys.js';
+import { markStale } from './stale.js';
+
+export interface ProfileCacheOptions {
+  /** Non-secret identity of the Page (see pageKey). */
+  readonly page: string;
+  readonly policy: CachePolicy;
+  /** Clock in milliseconds since the epoch; tests pass one they can move. @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface ProfileCache {
+  /** The wrapped FetchProfiles with the cache in front of it. */
+  readonly fetch: FetchProfiles;
+  /**
+   * Makes one user's cached values no longer fresh, in every instance sharing the store, so the
+   * next read goes to the Graph API. The values stay available as stale stand-ins.
+   */
+  refresh(psid: string): Promise<void>;
+}
+
+/** What one request of a batch will be answered from. */
+interface Plan {
+  readonly request: ProfileRequest;
+  readonly key: string;
+  readonly entry: CacheEntry | undefined;
+  /** A fresh "no profile" answer: nothing else is needed. */
+  readonly none: boolean;
+  readonly cached: ReadonlyMap<GraphField, CachedField>;
+  /** Lookups (joined or started here) with the fields each answers for this request. */
+  readonly parts: { readonly fields: readonly GraphField[]; readonly result: Promise<ProfileResult> }[];
+  /** The lookup this batch starts for the fields nobody else is asking for. */
+  own?: Lookup;
+}
+
+/**
+ * Wraps a FetchProfiles with a per-field cache keyed by (page, PSID): each request takes the fresh
+ * fields from the store, joins lookups of the same user already under way, and asks upstream only
+ * for the rest, all in one upstream batch. Fresh answers are stored; when the upstream is
+ * unavailable or throttling, values past their TTL but younger than the stale TTL stand in, marked
+ * stale. Errors are never stored.
+ */
+export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<string>, options: ProfileCacheOptions): ProfileCache {
+  const { page, policy, now = Date.now } = options;
+  const ttl = storeTtlSeconds(policy);
+  const inflight = new InflightLookups();
+  // Private: read-modify-write of one key is serialised within the instance, so two lookups of
+  // different fields of one user never drop each other's values. Across instances the last write
+  // wins, which costs at most a later miss.
+  const writes = new Map<string, Promise<void>>();
+
+  const read = async (key: string) => decodeEntry(await store.get(key));
+
+  function update(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined): Promise<void> {
+    const task = async () => {
+      const next = change(await read(key));
+      if (next) await store.set(key, encodeEntry(next), { ttl });
+    };
+    const previous = writes.get(key);
+    const done = previous ? previous.then(task, task) : task();
+    writes.set(key, done);
+    const settle = () => {
+      if (writes.get(key) === done) writes.delete(key);
+    };
+    done.then(settle, settle);
+    return done;
+  }
+
+  function plan(request: ProfileRequest, entry: CacheEntry | undefined, at: number, ownRequests: ProfileRequest[], batch: Promise<ProfileResult[]>): Plan {
+    const key = profileKey(page, request.psid);
+    const cached = new Map<GraphField, CachedField>();
+    if (entry && isFreshNone(entry, at, policy)) return { request, key, entry, none: true, cached, parts: [] };
+    const wanted: GraphField[] = [];
+    for (const field of new Set(request.fields)) {
+      const hit = entry && freshField(entry, field, at, policy);
+      if (hit) cached.set(field, hit);
+      else wanted.push(field);
+    }
+    const { joined, missing } = inflight.cover(key, wanted);
+    const parts = joined.map(({ lookup, fields }) => ({ fields, result: lookup.result }));
+    const result: Plan = { request, key, entry, none: false, cached, parts };
+    if (missing.length > 0) {
+      const index = ownRequests.push({ psid: request.psid, fields: missing }) - 1;
+      const lookup: Lookup = { fields: new Set(missing), result: batch.then((results) => results[index] ?? missingResult()) };
+      // Registered before this batch goes upstream, so operations arriving meanwhile join it.
+      inflight.add(key, lookup);
+      parts.push({ fields: missing, result: lookup.result });
+      result.own = lookup;
+    }
+    return result;
+  }
+
+  /** Stores what a lookup learnt, then lets later callers read the store instead of joining it. */
+  async function remember(plan: Plan, own: Lookup, startedAt: number): Promise<void> {
+    const generation = plan.entry?.generation ?? 0;
+    try {
+      const result = await own.result;
+      if (result instanceof Error) return;
+      const fields = [...own.fields];
+      if (result.kind === 'none') return await update(plan.key, (entry) => withNone(entry, startedAt, generation));
+      const values = new Map<GraphField, CachedField>();
+      for (const field of fields) {
+        if (result.fieldErrors?.has(field)) continue;
+        const value = result.data[field];
+        values.set(field, value === undefined ? { at: startedAt, generation } : { at: startedAt, value, generation });
+      }
+      const answered = fields.some((field) => result.data[field] !== undefined || result.fieldErrors?.has(field));
+      await update(plan.key, (entry) => {
+        // `{}` (or only `id`) is how the Graph API says "no profile", unless the user is known to
+        // have one and simply lacks the fields asked (gender, say).
+        if (!answered && !(entry && hasFreshValue(entry, now()))) return withNone(entry, startedAt, generation);
+        return values.size > 0 ? withFields(entry, values) : undefined;
+      });
+    } finally {
+      inflight.remove(plan.key, own);
+    }
+  }
+
+  function hasFreshValue(entry: CacheEntry, at: number): boolean {
+    return Object.keys(entry.fields).some((field) => freshField(entry, field as GraphField, at, policy)?.value !== undefined);
+  }
+
+  async function answer(plan: Plan): Promise<ProfileResult> {
+    if (plan.none) return { kind: 'none' };
+    const parts = await Promise.all(plan.parts.map(async ({ fields, result }) => ({ fields, result: await result })));
+    const at = now();
+    const data: Record<string, unknown> = {};
+    const fieldErrors = new Map<GraphField, GatewayError>();
+    let oldestStale: number | undefined;
+    let failure: GatewayError | undefined;
+    for (const [field, cached] of plan.cached) data[field] = cached.value;
+
+    for (const { fields, result } of parts) {
+      if (!(result instanceof Error)) {
+        if (result.kind === 'none') return result;
+        for (const field of fields) {
+          const error = result.fieldErrors?.get(field);
+          if (error) fieldErrors.set(field, error);
+          else data[field] = result.data[field];
+        }
+        continue;
+      }
+      if (!servesStale(result)) return result;
+      failure ??= result;
+      const noneAt = plan.entry && staleNoneAt(plan.entry, at, policy);
+      if (noneAt !== undefined) return markStale({ kind: 'none' }, ageSeconds(at, noneAt));
+      for (const field of fields) {
+        const stale = plan.entry && staleField(plan.entry, field, at, policy);
+        if (!stale) {
+          fieldErrors.set(field, result);
+          continue;
+        }
+        data[field] = stale.value;
+        oldestStale = Math.min(oldestStale ?? stale.at, stale.at);
+      }
+    }
+
+    const served = plan.request.fields.some((field) => data[field] !== undefined);
+    // Nothing to show but the failure: the same error as without a cache.
+    if (failure && !served && oldestStale === undefined) return failure;
+    for (const field of Object.keys(data)) if (data[field] === undefined) delete data[field];
+    const outcome: ProfileOutcome =
+      fieldErrors.size > 0 ? { kind: 'profile', data: data as GraphProfile, fieldErrors } : { kind: 'profile', data: data as GraphProfile };
+    return oldestStale === undefined ? outcome : markStale(outcome, ageSeconds(at, oldestStale));
+  }
+
+  const fetch: FetchProfiles = async (requests) => {
+    const entries = await Promise.all(requests.map((request) => read(profileKey(page, request.psid))));
+    const startedAt = now();
+    const ownRequests: ProfileRequest[] = [];
+    let dispatch!: (results: Promise<ProfileResult[]>) => void;
+    const batch = new Promise<ProfileResult[]>((resolve) => (dispatch = resolve));
+    const plans = requests.map((request, i) => plan(request, entries[i], startedAt, ownRequests, batch));
+    if (ownRequests.length > 0) {
+      const results = Promise.resolve()
+        .then(() => inner(ownRequests))
+        .catch((error: unknown) => ownRequests.map(() => (error instanceof Error ? error : new Error(String(error)))));
+      dispatch(results);
+    }
+    const stored = plans.flatMap((p) => (p.own ? [remember(p, p.own, startedAt)] : []));
+    const results = await Promise.all(plans.map(answer));
+    // Answer only once stored: an operation that follows this one, on any instance, then hits.
+    await Promise.all(stored);
+    return results;
+  };
+
+  return {
+    fetch,
+    async refresh(psid) {
+      const key = profileKey(page, psid);
+      inflight.forget(key);
+      await update(key, (entry) => entry && withRefresh(entry));
+    },
+  };
+}
+
+/** Failures a stale value may hide: the Graph API is down, overloaded or throttling (breaker open included). */
+function servesStale(error: Error): error is GatewayError {
+  return error instanceof GatewayError && (error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.RATE_LIMITED);
+}
+
+function ageSeconds(now: number, at: number): number {
+  return Math.max(0, Math.floor((now - at) / 1000));
+}
+
+function missingResult(): Error {
+  return new Error('FetchProfiles answered fewer results than requests');
+}
