@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from './context.js';
+import { upstreamUnavailable } from './errors.js';
 import type { Resolvers } from './generated/graphql.js';
 import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from './profile/fields.js';
 import { selectedProfileFields } from './profile/projection.js';
@@ -53,7 +54,9 @@ async function lastAdReferral(parent: ProfileParent, context: GatewayContext): P
   if (existsInVersion('lastAdReferral', context.graphApiVersion) || !context.referrals || !pageId) {
     return profileValue(parent, 'lastAdReferral', context);
   }
-  const referral = await context.referrals.latest(pageId, parent.psid, 'ADS');
+  const referral = await context.referrals.latest(pageId, parent.psid, 'ADS').catch(() => {
+    throw upstreamUnavailable('The referral store did not answer');
+  });
   return referral ? { source: referral.source, type: referral.type, ad_id: referral.adId } : null;
 }
 

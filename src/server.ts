@@ -25,9 +25,16 @@ import { loadTypeDefs } from './schema.js';
 import { observePages } from './page-metrics.js';
 import { Pages, type PageRuntime } from './pages.js';
 import { FileReferralStore } from './referrals/file-store.js';
+import { RedisReferralStore } from './referrals/redis-store.js';
 import { createWebhookHandler, WEBHOOK_PATH } from './webhook/handler.js';
 
 export const GRAPHQL_PATH = '/graphql';
+
+/**
+ * Bound of one Redis command of the referral store. Longer than the cache's REDIS_TIMEOUT_MS: a
+ * webhook delivery waits for its write (Meta retries on failure), it is not on a client's path.
+ */
+const REFERRAL_REDIS_TIMEOUT_MS = 2000;
 
 export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
@@ -69,7 +76,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
 
   observePages(metrics, pages);
 
-  const referrals = config.webhookVerifyToken ? await FileReferralStore.open(config.dataDir) : undefined;
+  const referrals = !config.webhookVerifyToken
+    ? undefined
+    : config.redisUrl
+      ? RedisReferralStore.open(config.redisUrl, REFERRAL_REDIS_TIMEOUT_MS)
+      : await FileReferralStore.open(config.dataDir);
   const webhook =
     referrals && config.webhookVerifyToken
       ? createWebhookHandler({

@@ -104,6 +104,16 @@ describe('profile cache on Redis', () => {
     expect(gateway.logs.filter((l) => /store unavailable/.test(l.msg))).toHaveLength(1);
   });
 
+  it('reports Redis on /readyz: 503 while it is down, 200 once it is back', async () => {
+    const g = await start();
+    const ready = async () => (await fetch(g.gateway.url.replace('/graphql', '/readyz'))).status;
+    expect(await ready()).toBe(200);
+    await redis.kill();
+    await expect.poll(ready, { timeout: 5000, interval: 50 }).toBe(503);
+    await redis.restart();
+    await expect.poll(ready, { timeout: 8000, interval: 100 }).toBe(200);
+  });
+
   it('answers from the Graph API when Redis hangs (bounded wait, no error)', async () => {
     const gateway = await start({ LOG_LEVEL: 'warn', REDIS_TIMEOUT_MS: '50' });
     redis.freeze();
