@@ -62,6 +62,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const readiness = new Readiness();
   const cache = await openCacheStore(config, logger);
   if (cache && config.redisUrl) readiness.add('redis', () => cache.reachable());
+  const cacheLookups = metrics.counter({
+    name: 'gateway_cache_lookups_total',
+    help: 'User lookups by where the profile cache answered them from: hit, partial (some fields fetched), coalesced (joined a lookup under way), miss, stale.',
+    labelNames: ['result'],
+  });
   // Per Page: loader → cache → error metrics → resilient Graph API access.
   const pages = new Pages(config, {
     onExchange: (exchange) => {
@@ -70,7 +75,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     },
     wrapFetch: (fetch, page) => {
       const counted = metrics.countUpstreamErrors(fetch);
-      return cache ? pageCache(counted, cache, config, page, options.now) : { fetch: counted };
+      return cache
+        ? pageCache(counted, cache, config, page, (result) => cacheLookups.inc({ result }), options.now)
+        : { fetch: counted };
     },
   });
 

@@ -40,6 +40,20 @@ describe('profile cache (in-memory store)', () => {
     expect(stack.emulator.subRequests).toHaveLength(1);
   });
 
+  it('counts hits, partial hits, misses and stale answers on /metrics', async () => {
+    const count = async (result: string) => {
+      const text = await (await fetch(stack.gateway.url.replace('/graphql', '/metrics'))).text();
+      return Number(new RegExp(`^gateway_cache_lookups_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    await stack.query(profileQuery(PETER, 'firstName'));
+    await stack.query(profileQuery(PETER, 'firstName'));
+    await stack.query(profileQuery(PETER, 'firstName lastName'));
+    clock.advance(400);
+    stack.emulator.injectFault({ error: GraphErrors.serviceError() });
+    await stack.query(profileQuery(PETER, 'firstName'));
+    expect([await count('miss'), await count('hit'), await count('partial'), await count('stale')]).toEqual([1, 1, 1, 1]);
+  });
+
   it('asks upstream only for the fields it lacks', async () => {
     await stack.query(profileQuery(PETER, 'firstName'));
     const res = await stack.query(profileQuery(PETER, 'firstName lastName'));

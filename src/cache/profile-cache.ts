@@ -22,9 +22,14 @@ import { InflightLookups, type Lookup } from './inflight.js';
 import { profileKey } from './keys.js';
 import { markStale } from './stale.js';
 
+/** Where one user's lookup was answered from (for metrics). */
+export type CacheOutcome = 'hit' | 'partial' | 'coalesced' | 'miss' | 'stale';
+
 export interface ProfileCacheOptions {
   /** Non-secret identity of the Page (see pageKey). */
   readonly page: string;
+  /** Told the outcome of every user's lookup. */
+  readonly observe?: (outcome: CacheOutcome) => void;
   readonly policy: CachePolicy;
   /** Clock in milliseconds since the epoch; tests pass one they can move. @default Date.now */
   readonly now?: () => number;
@@ -200,6 +205,7 @@ export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<st
     }
     const stored = plans.flatMap((p) => (p.own ? [remember(p, p.own, startedAt)] : []));
     const results = await Promise.all(plans.map(answer));
+    if (options.observe) plans.forEach((p, i) => options.observe!(outcomeOf(p, results[i]!)));
     // Answer only once stored: an operation that follows this one, on any instance, then hits.
     await Promise.all(stored);
     return results;
@@ -213,6 +219,13 @@ export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<st
       await update(key, (entry) => entry && withRefresh(entry));
     },
   };
+}
+
+function outcomeOf(plan: Plan, result: ProfileResult): CacheOutcome {
+  if ('stale' in result) return 'stale';
+  if (plan.none || plan.parts.length === 0) return 'hit';
+  if (!plan.own) return 'coalesced';
+  return plan.cached.size > 0 ? 'partial' : 'miss';
 }
 
 /** Failures a stale value may hide: the Graph API is down, overloaded or throttling (breaker open included). */

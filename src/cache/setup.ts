@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { FetchProfiles } from '../upstream/profiles.js';
 import { GuardedStore } from './guarded-store.js';
 import { pageKey } from './keys.js';
-import { createProfileCache, type ProfileCache } from './profile-cache.js';
+import { createProfileCache, type CacheOutcome, type ProfileCache } from './profile-cache.js';
 import { connectRedis } from './redis-store.js';
 
 type CacheConfig = Pick<
@@ -44,10 +44,12 @@ export function pageCache(
   { store }: CacheStore,
   config: CacheConfig,
   page: PageConfig,
+  observe: (outcome: CacheOutcome) => void,
   now?: () => number,
 ): ProfileCache {
   return createProfileCache(upstream, store, {
     page: pageKey({ pageId: page.id, accessToken: page.token }),
+    observe,
     policy: {
       ttlMs: config.profileCacheTtl * 1000,
       negativeTtlMs: config.negativeCacheTtl * 1000,
