@@ -74,6 +74,7 @@ export function parseBody(raw: string, headers: HeaderMap): unknown {
 
 export async function send(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
   res.statusCode = response.status ?? 200;
+  res.setHeader('cache-control', 'no-store');
   for (const [name, value] of response.headers) res.setHeader(name, value);
   if (response.body.kind === 'complete') {
     res.end(response.body.string);
@@ -89,6 +90,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
     return;
   }
   res.statusCode = status;
+  res.setHeader('cache-control', 'no-store');
   for (const [name, header] of Object.entries(headers)) res.setHeader(name, header);
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(value));
