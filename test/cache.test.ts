@@ -1,13 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatedProfile, UserRecord } from '../src/emulator/data.js';
 import { GraphErrors } from '../src/emulator/graph-errors.js';
-import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type TestClock } from './helpers.js';
+import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type TestClock, WITHOUT_RESILIENCE } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const profileQuery = (psid: string, selection: string) => `{ user(psid: "${psid}") { profile { ${selection} } } }`;
-// The resilience layers have their own suite: here one injected fault is one failed lookup.
-const PLAIN = { RETRY_MAX: '0', RATE_LIMIT_BACKOFF_MS: '0', BREAKER_THRESHOLD: '10000', CAPABILITY_TTL_MS: '0' };
-const CACHE_ON = { PROFILE_CACHE_TTL: '300', NEGATIVE_CACHE_TTL: '60', PROFILE_STALE_TTL: '86400', ...PLAIN };
+const CACHE_ON = { PROFILE_CACHE_TTL: '300', NEGATIVE_CACHE_TTL: '60', PROFILE_STALE_TTL: '86400', ...WITHOUT_RESILIENCE };
 
 function emulatedProfile(first: string, pictureExpiresAt: number): EmulatedProfile {
   return {

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphErrors } from '../src/emulator/graph-errors.js';
-import { codesByPath, DEMO_PAGE_TOKEN, DEMO_PSIDS, generatedPsid, startStack, type Stack } from './helpers.js';
+import { codesByPath, DEMO_PAGE_TOKEN, DEMO_PSIDS, generatedPsid, startStack, type Stack, WITHOUT_RESILIENCE } from './helpers.js';
 
 const OK = generatedPsid(1);
 const profileOf = (psid: string) => `{ user(psid: "${psid}") { psid profile { firstName } } }`;
 
-// The mapping of each upstream answer, with the resilience layers out of the way (they have
-// their own suite): no retries, no back-off, a breaker that never opens, nothing remembered.
-const PLAIN = { RETRY_MAX: '0', RATE_LIMIT_BACKOFF_MS: '0', BREAKER_THRESHOLD: '10000', CAPABILITY_TTL_MS: '0' };
-
 describe('no profile and per-user failures', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { ...PLAIN, UPSTREAM_TIMEOUT_MS: '300' } });
+    stack = await startStack({ env: { ...WITHOUT_RESILIENCE, UPSTREAM_TIMEOUT_MS: '300' } });
   });
   afterAll(() => stack.close());
   beforeEach(() => stack.emulator.reset());
@@ -71,7 +67,7 @@ describe('no profile and per-user failures', () => {
   });
 
   it('a removed field the gateway did not know about → FIELD_UNAVAILABLE', async () => {
-    const old = await startStack({ env: { ...PLAIN, GRAPH_API_VERSION: 'v3.1', RETRY_MAX: '0' } });
+    const old = await startStack({ env: { ...WITHOUT_RESILIENCE, GRAPH_API_VERSION: 'v3.1' } });
     try {
       // The real API serves expired versions as the oldest live one, which lacks last_ad_referral:
       // the gateway drops it, asks again, and reports it at its own path.
@@ -110,7 +106,7 @@ describe('no profile and per-user failures', () => {
   });
 
   it('an invalid token → UPSTREAM_AUTH_FAILED with a generic message and without the token', async () => {
-    const bad = await startStack({ env: { ...PLAIN, PAGE_ACCESS_TOKEN: 'EAAB-not-a-valid-token' } });
+    const bad = await startStack({ env: { ...WITHOUT_RESILIENCE, PAGE_ACCESS_TOKEN: 'EAAB-not-a-valid-token' } });
     try {
       const res = await bad.query(profileOf(DEMO_PSIDS.peter));
       expect(codesByPath(res)).toEqual({ 'user.profile': 'UPSTREAM_AUTH_FAILED' });

@@ -70,6 +70,13 @@ export interface StackOptions extends GatewayTestOptions {
   emulator?: EmulatorOptions;
 }
 
+/**
+ * Environment that takes the resilience layers out of the way, for suites about something else:
+ * no retries, no back-off, a breaker that never opens, nothing remembered. One injected fault is
+ * then one failed lookup.
+ */
+export const WITHOUT_RESILIENCE = { RETRY_MAX: '0', RATE_LIMIT_BACKOFF_MS: '0', BREAKER_THRESHOLD: '10000', CAPABILITY_TTL_MS: '0' };
+
 /** Starts the Graph API emulator and a gateway pointed at it, both on port 0. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await GraphEmulator.start(options.emulator);
