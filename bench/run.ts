@@ -1,0 +1,235 @@
+/**
+ * `npm run bench`: the gateway against a bare proxy and Apollo + RESTDataSource, each in its own
+ * process, under the same closed-loop load from autocannon, with the Graph API emulator in a
+ * process of its own. See BENCHMARKS.md for what it measures and the latest full run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { runLoad } from './load.js';
+import { cpuMsOf, machineBusyMs, sampleRss, startEmulator, type Emulator, type Running } from './processes.js';
+import { aggregate, cacheNote, ratiosTable, resultsTable, verdicts, verdictsTable, worstOtherLoad, type Measurement } from './report.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
+import { machine, writeBenchmarksMd } from './summary.js';
+import { EMULATOR_SCRIPT, ROOT, startTarget, TARGETS, type Target } from './targets.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    rounds: { type: 'string' },
+    latencies: { type: 'string' },
+    connections: { type: 'string' },
+    'upstream-connections': { type: 'string' },
+    scenarios: { type: 'string' },
+    targets: { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
+    'cpu-prof': { type: 'string' },
+    json: { type: 'string' },
+    write: { type: 'boolean' },
+    'no-write': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+
+const list = (raw: string | undefined) => raw?.split(',').map((s) => s.trim()).filter(Boolean);
+const quick = args.quick;
+const settings = {
+  seconds: Number(args.seconds ?? (quick ? 1 : 10)),
+  warmupSeconds: Number(args.warmup ?? (quick ? 0.3 : 2)),
+  rounds: Number(args.rounds ?? (quick ? 1 : 2)),
+  latencies: (list(args.latencies) ?? (quick ? ['0'] : ['0', '50'])).map(Number),
+  /** Concurrent client connections; at 50 ms enough to keep the processes, not the clock, the limit. */
+  connections: (latencyMs: number) => Number(args.connections ?? (latencyMs >= 20 ? 256 : 32)),
+  upstreamConnections: Number(args['upstream-connections'] ?? 256),
+  scenarios: pick(SCENARIOS, list(args.scenarios), 'scenario'),
+  targets: pick(TARGETS, list(args.targets), 'target'),
+  gatewayEnv: Object.fromEntries(args.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+  /** Only a full run of everything updates BENCHMARKS.md unless asked otherwise. */
+  write: !args['no-write'] && (args.write ?? (!quick && !args.scenarios && !args.targets && !args.latencies && !args['cpu-prof'])),
+};
+const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+
+function pick<T extends { name: string }>(all: readonly T[], names: string[] | undefined, what: string): T[] {
+  if (!names) return [...all];
+  return names.map((name) => {
+    const found = all.find((item) => item.name === name);
+    if (!found) throw new TypeError(`Unknown ${what} "${name}": expected one of ${all.map((i) => i.name).join(', ')}`);
+    return found;
+  });
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function build(): Promise<void> {
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  await Promise.all(
+    ['tsconfig.build.json', 'tsconfig.bench.json'].map(
+      (project) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, [tsc, '-p', join(ROOT, project)], { stdio: 'inherit' });
+          child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p ${project} failed (${code})`))));
+        }),
+    ),
+  );
+}
+
+/** Waits until the emulator's counters stop moving: in-flight operations have made their calls. */
+async function settle(emulator: Emulator): Promise<{ requests: number; subRequests: number }> {
+  let last = await emulator.stats();
+  for (let i = 0; i < 40; i++) {
+    await sleep(150);
+    const now = await emulator.stats();
+    if (now.requests === last.requests && now.subRequests === last.subRequests) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** One full answer per body, parsed and checked, before any load: the targets must agree. */
+async function probe(url: string, scenario: Scenario, target: Target): Promise<void> {
+  for (let i = 0; i < Math.min(3, scenario.bodies.length); i++) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: scenario.bodies[i]! });
+    const problem = response.ok ? scenario.check(i, await response.json()) : `HTTP ${response.status}`;
+    if (problem) throw new Error(`${target.name} gave a wrong answer in ${scenario.name}: ${problem}`);
+  }
+}
+
+async function measureAt(latencyMs: number, workdir: string, measurements: Measurement[]): Promise<void> {
+  const emulator = await startEmulator(join(ROOT, EMULATOR_SCRIPT), latencyMs, workdir);
+  const running = new Map<string, Running>();
+  try {
+    // Baselines have no cache: one process serves every scenario. The gateway gets one per cache setting.
+    const keyOf = (target: Target, cache: boolean) => (target.name === 'gateway' ? `gateway|${cache}` : target.name);
+    const wanted = new Map<string, { target: Target; cache: boolean }>();
+    for (const scenario of settings.scenarios) {
+      for (const target of settings.targets) wanted.set(keyOf(target, scenario.cache), { target, cache: scenario.cache });
+    }
+    await Promise.all(
+      [...wanted].map(async ([key, { target, cache }]) => {
+        const gateway = target.name === 'gateway';
+        const proc = await startTarget(target, emulator, {
+          cache,
+          upstreamConnections: settings.upstreamConnections,
+          cwd: workdir,
+          ...(gateway ? { env: settings.gatewayEnv, nodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [] } : {}),
+        });
+        running.set(key, proc);
+      }),
+    );
+
+    for (const scenario of settings.scenarios) {
+      for (let round = 0; round < settings.rounds; round++) {
+        // A/B alternation: every other round runs the targets in reverse order.
+        const order = round % 2 === 0 ? settings.targets : [...settings.targets].reverse();
+        for (const target of order) {
+          const proc = running.get(keyOf(target, scenario.cache))!;
+          await probe(proc.url, scenario, target);
+          const load = { url: proc.url, scenario, connections: settings.connections(latencyMs) };
+          await runLoad({ ...load, seconds: settings.warmupSeconds });
+          await settle(emulator);
+          await emulator.reset();
+          const rss = sampleRss(proc.pid);
+          const before = { target: cpuMsOf(proc.pid), emulator: cpuMsOf(emulator.pid), load: process.cpuUsage(), machine: machineBusyMs() };
+          const result = await runLoad({ ...load, seconds: settings.seconds });
+          const loadCpu = process.cpuUsage(before.load);
+          const cpu = {
+            target: cpuMsOf(proc.pid) - before.target,
+            emulator: cpuMsOf(emulator.pid) - before.emulator,
+            load: (loadCpu.user + loadCpu.system) / 1000,
+          };
+          // Whatever else ran on the machine meanwhile: it competed with the three processes measured.
+          const otherMs = Math.max(0, machineBusyMs() - before.machine - cpu.target - cpu.emulator - cpu.load);
+          const stats = await settle(emulator);
+          const peakRssBytes = rss.stop();
+          measurements.push({
+            latencyMs,
+            scenario: scenario.name,
+            target: target.name,
+            round,
+            load: result,
+            upstreamRequests: stats.requests,
+            upstreamSubRequests: stats.subRequests,
+            peakRssBytes,
+            cpuMs: cpu,
+            otherCores: otherMs / 1000 / result.seconds,
+          });
+          log(
+            `  ${latencyMs} ms  ${scenario.name.padEnd(12)}  ${target.name.padEnd(11)}  round ${round + 1}: ` +
+              `${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms} ms, ${(stats.requests / Math.max(1, result.sent)).toFixed(2)} upstream/op, ` +
+              `${result.errors} errors, other load ${(otherMs / 1000 / result.seconds).toFixed(2)} cores`,
+          );
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...running.values()].map((p) => p.stop()));
+    await emulator.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!args['no-build']) {
+    log('building dist/ and dist-bench/ …');
+    await build();
+  }
+  const workdir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
+  const measurements: Measurement[] = [];
+  const started = new Date();
+  try {
+    for (const latencyMs of settings.latencies) {
+      log(`upstream latency ${latencyMs} ms, ${settings.connections(latencyMs)} connections, ${settings.seconds} s per run (+${settings.warmupSeconds} s warm-up), ${settings.rounds} round(s)`);
+      await measureAt(latencyMs, workdir, measurements);
+    }
+  } finally {
+    rmSync(workdir, { recursive: true, force: true });
+  }
+
+  const rows = aggregate(measurements);
+  const checks = verdicts(rows);
+  const note = cacheNote(rows);
+  const otherLoadCores = worstOtherLoad(measurements);
+  const noise =
+    `other processes on the machine used up to ${otherLoadCores.toFixed(2)} cores during a run` +
+    (otherLoadCores > 0.1 ? ' (a busy machine: treat the numbers with care, or run again when it is quiet)' : '');
+  const text = [
+    resultsTable(rows, false),
+    '',
+    'gateway / baseline:',
+    ratiosTable(rows, false),
+    '',
+    'targets:',
+    verdictsTable(checks, false),
+    ...(note ? ['', note] : []),
+    noise,
+  ].join('\n');
+  process.stdout.write(`\n${text}\n`);
+
+  const run = {
+    command,
+    machine: machine(),
+    date: started.toISOString(),
+    settings: { ...settings, connections: Object.fromEntries(settings.latencies.map((l) => [l, settings.connections(l)])), scenarios: settings.scenarios.map((s) => s.name), targets: settings.targets.map((t) => t.name) },
+    rows,
+    verdicts: checks,
+    cacheNote: note,
+    otherLoadCores,
+    measurements,
+  };
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(run, null, 2)}\n`);
+  if (settings.write) {
+    writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), run);
+    log('wrote BENCHMARKS.md');
+  }
+}
+
+main().catch((error: unknown) => {
+  log(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exit(1);
+});
