@@ -12,6 +12,8 @@ export interface Running {
   readonly announcement: Readonly<Record<string, unknown>>;
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
   stop(): Promise<void>;
+  /** Whether it is still running, how it ended otherwise, and its last lines of output. */
+  describe(): string;
 }
 
 export interface StartOptions {
@@ -26,6 +28,13 @@ export interface StartOptions {
 
 const STOP_GRACE_MS = 5_000;
 
+// Private: children still running when this process exits for any reason (an error, Ctrl-C, a closed
+// pipe) are killed with it, so no target or emulator is left behind listening on loopback.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /**
  * Starts `node ...args` with exactly the given environment (plus PATH and HOME), and waits for
  * its announcement. stdout and stderr keep being drained, as a log shipper would, so a process
@@ -37,6 +46,8 @@ export async function startProcess(options: StartOptions): Promise<Running> {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const tail: string[] = [];
   const keep = (line: string) => {
     tail.push(line);
@@ -73,6 +84,11 @@ export async function startProcess(options: StartOptions): Promise<Running> {
     url: announcement.url as string,
     announcement,
     stop: () => stopChild(child),
+    describe: () => {
+      const state =
+        child.exitCode === null && child.signalCode === null ? 'running' : `exited (${child.exitCode ?? child.signalCode})`;
+      return `${options.name} (pid ${child.pid}) ${state}; last output:\n${tail.join('\n')}`;
+    },
   };
 }
 

@@ -6,8 +6,9 @@ import type { TargetName } from './targets.js';
 export interface Measurement {
   readonly latencyMs: number;
   readonly scenario: ScenarioName;
-  readonly target: TargetName;
   readonly round: number;
+  /** A TargetName, or gateway:<label> for a variant. */
+  readonly target: string;
   readonly load: LoadResult;
   /** Emulator HTTP requests (batch POSTs or single GETs) during the load. */
   readonly upstreamRequests: number;
@@ -25,7 +26,7 @@ export interface Measurement {
 export interface Row {
   readonly latencyMs: number;
   readonly scenario: ScenarioName;
-  readonly target: TargetName;
+  readonly target: string;
   readonly rounds: number;
   /** Means over the rounds. */
   readonly rps: number;
@@ -107,6 +108,8 @@ function find(rows: readonly Row[], latencyMs: number, scenario: ScenarioName, t
 export interface Ratio {
   readonly latencyMs: number;
   readonly scenario: ScenarioName;
+  /** gateway, or a gateway variant. */
+  readonly target: string;
   readonly rpsVsBare?: number;
   readonly rpsVsApollo?: number;
   readonly p99VsBare?: number;
@@ -115,13 +118,14 @@ export interface Ratio {
 
 export function ratios(rows: readonly Row[]): Ratio[] {
   return rows
-    .filter((r) => r.target === 'gateway')
+    .filter((r) => r.target === 'gateway' || r.target.startsWith('gateway:'))
     .map((gw) => {
       const bare = find(rows, gw.latencyMs, gw.scenario, 'bare-proxy');
       const apollo = find(rows, gw.latencyMs, gw.scenario, 'apollo-rest');
       return {
         latencyMs: gw.latencyMs,
         scenario: gw.scenario,
+        target: gw.target,
         ...(bare ? { rpsVsBare: gw.rps / bare.rps, p99VsBare: gw.p99Ms / bare.p99Ms } : {}),
         ...(apollo ? { rpsVsApollo: gw.rps / apollo.rps, p99VsApollo: gw.p99Ms / apollo.p99Ms } : {}),
       };
@@ -248,7 +252,7 @@ export function ratiosTable(rows: readonly Row[], markdown: boolean): string {
   const x = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(2)}×`);
   return table(
     ['latency', 'scenario', 'gateway', 'req/s vs bare', 'req/s vs apollo', 'p99 vs bare', 'p99 vs apollo'],
-    ratios(rows).map((r) => [`${r.latencyMs} ms`, r.scenario, 'gateway', x(r.rpsVsBare), x(r.rpsVsApollo), x(r.p99VsBare), x(r.p99VsApollo)]),
+    ratios(rows).map((r) => [`${r.latencyMs} ms`, r.scenario, r.target, x(r.rpsVsBare), x(r.rpsVsApollo), x(r.p99VsBare), x(r.p99VsApollo)]),
     markdown,
   );
 }

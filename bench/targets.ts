@@ -6,10 +6,13 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export type TargetName = 'gateway' | 'bare-proxy' | 'apollo-rest';
 
 export interface Target {
-  readonly name: TargetName;
+  /** A TargetName, or `gateway:<label>` for a variant of the gateway. */
+  readonly name: string;
   readonly description: string;
   /** Node script, relative to the repository root (built output). */
   readonly script: string;
+  /** Environment on top of the common one (variants). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export const TARGETS: readonly Target[] = [
@@ -25,6 +28,27 @@ export const TARGETS: readonly Target[] = [
     script: 'dist-bench/baselines/apollo-rest.js',
   },
 ];
+
+/**
+ * The gateway with extra environment, measured beside the others in the same A/B run: how a setting
+ * (UPSTREAM_CONNECTIONS, LOG_LEVEL, …) changes the numbers. From `--variant label:KEY=VALUE,KEY=VALUE`.
+ */
+export function gatewayVariant(spec: string): Target {
+  const [label, assignments = ''] = spec.split(/:(.*)/s);
+  const env = Object.fromEntries(
+    assignments
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => {
+        const at = kv.indexOf('=');
+        if (at <= 0) throw new TypeError(`--variant ${spec}: expected label:KEY=VALUE[,KEY=VALUE]`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
+  );
+  return { name: `gateway:${label}`, description: `the gateway with ${assignments}`, script: TARGETS[0]!.script, env };
+}
+
+export const isGateway = (target: Target) => target.script === TARGETS[0]!.script;
 
 export const EMULATOR_SCRIPT = 'dist/emulator/main.js';
 
@@ -61,6 +85,7 @@ export function startTarget(target: Target, upstream: Upstream, options: TargetO
       UPSTREAM_CONNECTIONS: String(options.upstreamConnections),
       PROFILE_CACHE_TTL: options.cache ? '300' : '0',
       ...options.env,
+      ...target.env,
     },
   });
 }
