@@ -72,19 +72,29 @@ export class GraphClient {
     let statusCode: number;
     let headers: IncomingHttpHeaders;
     let text: string;
+    // Private: a timer cleared as soon as the exchange ends, not AbortSignal.timeout(), whose timer
+    // and weakly held signal outlive every answer by the whole deadline: under load that cost ~20% of
+    // the gateway's CPU in garbage collection (BENCHMARKS.md).
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('The upstream deadline passed', 'TimeoutError')),
+      this.options.timeoutMs,
+    ).unref();
     try {
       const response = await this.pool.request({
         method: 'POST',
         path: this.path,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: deadline.signal,
       });
       statusCode = response.statusCode;
       headers = response.headers;
       text = await response.body.text();
     } catch (error) {
       throw upstreamUnavailable(describeTransportError(error));
+    } finally {
+      clearTimeout(timer);
     }
 
     const body = parseJson(text);
