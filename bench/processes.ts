@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A child process that announced the URL it serves on one JSON line of its stdout. */
 export interface Running {
   readonly name: string;
   readonly pid: number;
-  /** The `url` of the first JSON line carrying one (the gateway's "ready" log line, a baseline's announce). */
+  /** Where it serves. */
   readonly url: string;
-  /** Parsed first line that carried `url` (the emulator also prints its token there). */
+  /** Parsed first stdout line that carried `url` (the emulator also prints its token there). */
   readonly announcement: Readonly<Record<string, unknown>>;
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
   stop(): Promise<void>;
@@ -22,6 +24,11 @@ export interface StartOptions {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /**
+   * Ready once this URL's port accepts connections (for a child told its port). Without it, ready
+   * once stdout has a JSON line with a `url` (the emulator, which picks its own port).
+   */
+  readonly url?: string;
   /** @default 15000 */
   readonly readyTimeoutMs?: number;
 }
@@ -56,26 +63,30 @@ export async function startProcess(options: StartOptions): Promise<Running> {
   createInterface({ input: child.stderr! }).on('line', keep);
   const lines = createInterface({ input: child.stdout! });
 
+  const timeoutMs = options.readyTimeoutMs ?? 15_000;
+  let settled = false;
   const announcement = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => fail(`did not announce a URL within ${options.readyTimeoutMs ?? 15_000} ms`), options.readyTimeoutMs ?? 15_000);
-    const fail = (why: string) => {
+    const done = (value: Record<string, unknown> | Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${options.name} ${why}\n${tail.join('\n')}`));
+      if (value instanceof Error) {
+        child.kill('SIGKILL');
+        reject(new Error(`${options.name} ${value.message}\n${tail.join('\n')}`));
+      } else resolve(value);
     };
-    child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before announcing a URL`));
-    child.once('error', (error) => fail(`could not start: ${error.message}`));
+    const timer = setTimeout(() => done(new Error(`was not ready within ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code, signal) => done(new Error(`exited (${code ?? signal}) before it was ready`)));
+    child.once('error', (error) => done(new Error(`could not start: ${error.message}`)));
     lines.on('line', (line) => {
       keep(line);
-      const parsed = parseLine(line);
-      if (typeof parsed?.url !== 'string') return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      child.removeAllListeners('error');
-      lines.removeAllListeners('line');
-      lines.on('line', keep);
-      resolve(parsed);
+      const parsed = options.url === undefined ? parseLine(line) : undefined;
+      if (typeof parsed?.url === 'string') done(parsed);
     });
+    if (options.url !== undefined) {
+      const { url } = options;
+      void waitForPort(new URL(url), () => settled).then(() => done({ url }));
+    }
   });
 
   return {
@@ -90,6 +101,31 @@ export async function startProcess(options: StartOptions): Promise<Running> {
       return `${options.name} (pid ${child.pid}) ${state}; last output:\n${tail.join('\n')}`;
     },
   };
+}
+
+/** Resolves once something accepts TCP connections at the URL's host and port (or `stop()` says so). */
+async function waitForPort(url: URL, stop: () => boolean): Promise<void> {
+  while (!stop()) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname);
+      const answer = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => answer(true)).once('error', () => answer(false));
+    });
+    if (open) return;
+    await sleep(50);
+  }
+}
+
+/** A TCP port nobody listens on right now, for a child to listen on. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 function parseLine(line: string): Record<string, unknown> | undefined {

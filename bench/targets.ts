@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startProcess, type Running } from './processes.js';
+import { freePort, startProcess, type Running } from './processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -31,10 +32,12 @@ export const TARGETS: readonly Target[] = [
 
 /**
  * The gateway with extra environment, measured beside the others in the same A/B run: how a setting
- * (UPSTREAM_CONNECTIONS, LOG_LEVEL, …) changes the numbers. From `--variant label:KEY=VALUE,KEY=VALUE`.
+ * (UPSTREAM_CONNECTIONS, LOG_LEVEL, …) changes the numbers. From `--variant label:KEY=VALUE,KEY=VALUE`;
+ * `label@path/to/main.js:…` runs another build of the gateway (e.g. one of main, for before/after).
  */
 export function gatewayVariant(spec: string): Target {
-  const [label, assignments = ''] = spec.split(/:(.*)/s);
+  const [name = '', assignments = ''] = spec.split(/:(.*)/s);
+  const [label, script = TARGETS[0]!.script] = name.split('@');
   const env = Object.fromEntries(
     assignments
       .split(',')
@@ -45,10 +48,10 @@ export function gatewayVariant(spec: string): Target {
         return [kv.slice(0, at), kv.slice(at + 1)];
       }),
   );
-  return { name: `gateway:${label}`, description: `the gateway with ${assignments}`, script: TARGETS[0]!.script, env };
+  return { name: `gateway:${label}`, description: `the gateway (${script}) with ${assignments || 'no changes'}`, script, env };
 }
 
-export const isGateway = (target: Target) => target.script === TARGETS[0]!.script;
+export const isGateway = (target: Target) => target.name === 'gateway' || target.name.startsWith('gateway:');
 
 export const EMULATOR_SCRIPT = 'dist/emulator/main.js';
 
@@ -70,10 +73,14 @@ export interface TargetOptions {
 }
 
 /** Starts one target in its own process, pointed at the emulator, on a free loopback port. */
-export function startTarget(target: Target, upstream: Upstream, options: TargetOptions): Promise<Running> {
+export async function startTarget(target: Target, upstream: Upstream, options: TargetOptions): Promise<Running> {
+  // The port is chosen here, not with PORT=0: readiness must not depend on the target's logs
+  // (LOG_LEVEL=silent is one of the variants worth measuring).
+  const port = await freePort();
   return startProcess({
     name: target.name,
-    args: [...(options.nodeFlags ?? []), `${ROOT}${target.script}`],
+    url: `http://127.0.0.1:${port}/graphql`,
+    args: [...(options.nodeFlags ?? []), resolve(ROOT, target.script)],
     cwd: options.cwd,
     env: {
       NODE_ENV: 'production',
@@ -81,7 +88,7 @@ export function startTarget(target: Target, upstream: Upstream, options: TargetO
       GRAPH_API_URL: upstream.url,
       GRAPH_API_VERSION: 'v25.0',
       HOST: '127.0.0.1',
-      PORT: '0',
+      PORT: String(port),
       UPSTREAM_CONNECTIONS: String(options.upstreamConnections),
       PROFILE_CACHE_TTL: options.cache ? '300' : '0',
       ...options.env,
