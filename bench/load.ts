@@ -19,6 +19,8 @@ export interface LoadResult {
   readonly completed: number;
   /** Non-2xx answers, answers with GraphQL errors or without data, socket errors and timeouts. */
   readonly errors: number;
+  /** The first bad answer (status and the start of its body), to say what the errors were. */
+  readonly firstError?: string;
   readonly seconds: number;
 }
 
@@ -31,6 +33,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { bodies } = options.scenario;
   let next = 0;
   let bad = 0;
+  let firstError: string | undefined;
   const url = new URL(options.url);
   const result = await autocannon({
     url: url.origin,
@@ -46,7 +49,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         headers: { 'content-type': 'application/json' },
         setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
         onResponse: (status, body) => {
-          if (!looksGood(status, body)) bad += 1;
+          if (looksGood(status, body)) return;
+          bad += 1;
+          firstError ??= `HTTP ${status} ${body.slice(0, 300)}`;
         },
       },
     ],
@@ -60,6 +65,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     sent: result.requests.sent,
     completed,
     errors: bad + result.errors + result.timeouts,
+    ...(firstError !== undefined ? { firstError } : result.timeouts ? { firstError: `${result.timeouts} timeouts` } : {}),
     seconds,
   };
 }

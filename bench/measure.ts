@@ -16,14 +16,22 @@ export interface RunSpec {
   readonly warmupSeconds: number;
 }
 
-/** Waits until the emulator's counters stop moving: in-flight operations have made their calls. */
-async function settle(emulator: Emulator): Promise<{ requests: number; subRequests: number }> {
+/**
+ * Waits until operations still in flight when the load stopped have made their upstream calls: the
+ * emulator's counters stand still and the target is idle (an overloaded target can go a while
+ * without a new upstream call while it still has queued work). At most 10 s.
+ */
+async function settle(emulator: Emulator, target: Running): Promise<{ requests: number; subRequests: number }> {
   let last = await emulator.stats();
-  for (let i = 0; i < 40; i++) {
-    await sleep(150);
+  let cpu = cpuMsOf(target.pid);
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
     const now = await emulator.stats();
-    if (now.requests === last.requests && now.subRequests === last.subRequests) return now;
+    const nowCpu = cpuMsOf(target.pid);
+    // /proc counts CPU in 10 ms ticks: an idle process gains at most one or two in 200 ms.
+    if (now.requests === last.requests && now.subRequests === last.subRequests && nowCpu - cpu <= 20) return now;
     last = now;
+    cpu = nowCpu;
   }
   return last;
 }
@@ -45,7 +53,7 @@ export async function measureOnce(spec: RunSpec): Promise<Measurement> {
   const { target, emulator, scenario } = spec;
   const load = { url: target.url, scenario, connections: spec.connections };
   await runLoad({ ...load, seconds: spec.warmupSeconds });
-  await settle(emulator);
+  await settle(emulator, target);
   await emulator.reset();
 
   const rss = sampleRss(target.pid);
@@ -59,7 +67,7 @@ export async function measureOnce(spec: RunSpec): Promise<Measurement> {
   };
   // Whatever else ran on the machine meanwhile competed with the three processes measured.
   const otherMs = Math.max(0, machineBusyMs() - before.machine - cpuMs.target - cpuMs.emulator - cpuMs.load);
-  const stats = await settle(emulator);
+  const stats = await settle(emulator, target);
   return {
     latencyMs: spec.latencyMs,
     scenario: scenario.name,

@@ -42,6 +42,8 @@ export interface Row {
   readonly operationsSent: number;
   readonly peakRssMb: number;
   readonly errors: number;
+  /** The first bad answer seen, if any. */
+  readonly firstError?: string;
   /** CPU time per completed operation, in microseconds. */
   readonly targetCpuUsPerOp: number;
   readonly emulatorCpuUsPerOp: number;
@@ -86,9 +88,15 @@ export function aggregate(measurements: readonly Measurement[]): Row[] {
       operationsSent: sent,
       peakRssMb: Math.max(...group.map((m) => m.peakRssBytes)) / 2 ** 20,
       errors: sum(group.map((m) => m.load.errors)),
+      ...firstOf(group.map((m) => m.load.firstError)),
       ...cpuPerOp(group),
     };
   });
+}
+
+function firstOf(errors: readonly (string | undefined)[]): { firstError?: string } {
+  const first = errors.find((e) => e !== undefined);
+  return first === undefined ? {} : { firstError: first };
 }
 
 function cpuPerOp(group: readonly Measurement[]) {
@@ -188,10 +196,17 @@ export function verdicts(rows: readonly Row[]): Verdict[] {
       const peak = Math.max(...gateways.map((r) => r.peakRssMb));
       out.push({ latencyMs, goal: `gateway peak RSS ≤ ${RSS_LIMIT_MB} MB`, measured: `${peak.toFixed(0)} MB`, met: peak <= RSS_LIMIT_MB });
     }
-    const errors = sum(rows.filter((r) => r.latencyMs === latencyMs).map((r) => r.errors));
-    out.push({ latencyMs, goal: 'no errors (non-2xx, GraphQL errors, socket errors, timeouts)', measured: String(errors), met: errors === 0 });
+    const errors = sum(gateways.map((r) => r.errors));
+    out.push({ latencyMs, goal: 'gateway: no errors (non-2xx, GraphQL errors, socket errors, timeouts)', measured: String(errors), met: errors === 0 });
   }
   return out;
+}
+
+/** What the errors were, one line per row that had any. */
+export function errorNotes(rows: readonly Row[]): string[] {
+  return rows
+    .filter((r) => r.errors > 0)
+    .map((r) => `errors of ${r.target} in ${r.scenario} at ${r.latencyMs} ms (${r.errors}), first: ${r.firstError ?? 'unknown'}`);
 }
 
 /** The most CPU other processes took during any one load, in cores: 0 on a quiet machine. */

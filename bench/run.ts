@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureOnce, probe } from './measure.js';
 import { startEmulator, type Running } from './processes.js';
-import { aggregate, cacheNote, ratiosTable, resultsTable, verdicts, verdictsTable, worstOtherLoad, type Measurement } from './report.js';
+import { aggregate, cacheNote, errorNotes, ratiosTable, resultsTable, verdicts, verdictsTable, worstOtherLoad, type Measurement } from './report.js';
 import { SCENARIOS } from './scenarios.js';
 import { machine, writeBenchmarksMd } from './summary.js';
 import { EMULATOR_SCRIPT, gatewayVariant, isGateway, ROOT, startTarget, TARGETS, type Target } from './targets.js';
@@ -143,6 +143,7 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
               `${(best.upstreamRequests / Math.max(1, best.load.sent)).toFixed(2)} upstream/op, ` +
               `${best.load.errors} errors, other load ${best.otherCores.toFixed(2)} cores`,
           );
+          if (best.load.firstError) log(`    first error: ${best.load.firstError}`);
         }
       }
     }
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
   const rows = aggregate(measurements);
   const checks = verdicts(rows);
   const note = cacheNote(rows);
+  const errors = errorNotes(rows);
   const otherLoadCores = worstOtherLoad(measurements);
   const noise =
     `other processes on the machine used up to ${otherLoadCores.toFixed(2)} cores during a run` +
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
     'targets:',
     verdictsTable(checks, false),
     ...(note ? ['', note] : []),
+    ...errors,
     noise,
   ].join('\n');
   process.stdout.write(`\n${text}\n`);
@@ -197,6 +200,7 @@ async function main(): Promise<void> {
     rows,
     verdicts: checks,
     cacheNote: note,
+    errorNotes: errors,
     otherLoadCores,
     measurements,
   };

@@ -44,6 +44,7 @@ export interface RunRecord {
   readonly rows: readonly Row[];
   readonly verdicts: readonly Verdict[];
   readonly cacheNote: string | undefined;
+  readonly errorNotes: readonly string[];
   /** The most CPU other processes took during any one load, in cores. */
   readonly otherLoadCores: number;
 }
@@ -81,6 +82,7 @@ export function resultsSection(run: RunRecord): string {
     '',
     verdictsTable(run.verdicts, true),
     ...(run.cacheNote ? ['', run.cacheNote] : []),
+    ...run.errorNotes.flatMap((line) => ['', line.replaceAll('|', '\\|')]),
     END,
   ].join('\n');
 }
