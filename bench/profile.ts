@@ -1,6 +1,6 @@
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`, e.g. `npm run bench -- --cpu-prof DIR`):
- * self time per function and per package, as percentages of all samples.
+ * self time per function and per package, as percentages of the busy samples (all but `(idle)`).
  *
  *   node --import tsx bench/profile.ts DIR/CPU.*.cpuprofile [--top 25]
  */
@@ -35,15 +35,21 @@ export function owner(url: string): string {
   return own ? `gateway ${own[2]}` : url;
 }
 
-export function summarise(profile: CpuProfile): { total: number; functions: Share[]; owners: Share[] } {
+export function summarise(profile: CpuProfile): { total: number; idle: number; functions: Share[]; owners: Share[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  let total = 0;
+  let idle = 0;
   const functions = new Map<string, number>();
   const owners = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    total += us;
     const where = url ? `${url.replace(/^.*\/(node_modules|dist|src)\//, '$1/')}:${lineNumber + 1}` : '';
     const key = `${functionName || '(anonymous)'} ${where}`.trim();
     functions.set(key, (functions.get(key) ?? 0) + us);
@@ -51,16 +57,16 @@ export function summarise(profile: CpuProfile): { total: number; functions: Shar
   }
   const shares = (map: Map<string, number>) =>
     [...map].map(([name, us]) => ({ name, ms: us / 1000, percent: (100 * us) / total })).sort((a, b) => b.ms - a.ms);
-  return { total: total / 1000, functions: shares(functions), owners: shares(owners) };
+  return { total: total / 1000, idle: idle / 1000, functions: shares(functions), owners: shares(owners) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
   const top = Number(values.top);
   for (const file of positionals) {
-    const { total, functions, owners } = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+    const { total, idle, functions, owners } = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
     const line = (s: Share) => `${s.percent.toFixed(1).padStart(5)}%  ${s.ms.toFixed(0).padStart(7)} ms  ${s.name}`;
-    process.stdout.write(`${file}: ${total.toFixed(0)} ms sampled\n\nself time by function:\n`);
+    process.stdout.write(`${file}: ${total.toFixed(0)} ms busy (+${idle.toFixed(0)} ms idle)\n\nself time by function:\n`);
     process.stdout.write(`${functions.slice(0, top).map(line).join('\n')}\n\nself time by package:\n`);
     process.stdout.write(`${owners.slice(0, top).map(line).join('\n')}\n`);
   }
