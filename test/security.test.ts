@@ -37,6 +37,22 @@ describe('appsecret_proof', () => {
   });
 });
 
+describe('caching by intermediaries', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  it.each([
+    ['an answer', QUERY],
+    ['a request error', '{ user { psid } }'],
+  ])('is forbidden on %s: cache-control: no-store', async (_name, query) => {
+    const res = await stack.query(query);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
 describe('production lock-down', () => {
   let stack: Stack;
   beforeAll(async () => {

@@ -1,0 +1,71 @@
+import autocannon from 'autocannon';
+import { looksGood, type Scenario } from './scenarios.js';
+
+export interface LoadOptions {
+  /** GraphQL endpoint on 127.0.0.1. */
+  readonly url: string;
+  readonly scenario: Scenario;
+  readonly seconds: number;
+  readonly connections: number;
+}
+
+export interface LoadResult {
+  /** Completed operations per second. */
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Operations sent (completed or still in flight at the end). */
+  readonly sent: number;
+  readonly completed: number;
+  /** Non-2xx answers, answers with GraphQL errors or without data, socket errors and timeouts. */
+  readonly errors: number;
+  /** The first bad answer (status and the start of its body), to say what the errors were. */
+  readonly firstError?: string;
+  readonly seconds: number;
+}
+
+/**
+ * Closed-loop load with autocannon: `connections` keep-alive connections, each sending the next
+ * operation as soon as the previous one is answered, for `seconds`. Bodies rotate through the
+ * scenario's list, so PSIDs rotate over its users. Every answer is checked cheaply (looksGood).
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { bodies } = options.scenario;
+  let next = 0;
+  let bad = 0;
+  let firstError: string | undefined;
+  const url = new URL(options.url);
+  const result = await autocannon({
+    url: url.origin,
+    connections: options.connections,
+    duration: options.seconds,
+    timeout: 10,
+    // autocannon checks for the end of the run once per sample: sample often, so short runs end on time.
+    sampleInt: 100,
+    requests: [
+      {
+        method: 'POST',
+        path: url.pathname,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+        onResponse: (status, body) => {
+          if (looksGood(status, body)) return;
+          bad += 1;
+          firstError ??= `HTTP ${status} ${body.slice(0, 300)}`;
+        },
+      },
+    ],
+  });
+  const completed = result.requests.total;
+  const seconds = result.duration;
+  return {
+    rps: completed / seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    sent: result.requests.sent,
+    completed,
+    errors: bad + result.errors + result.timeouts,
+    ...(firstError !== undefined ? { firstError } : result.timeouts ? { firstError: `${result.timeouts} timeouts` } : {}),
+    seconds,
+  };
+}

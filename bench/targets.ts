@@ -1,0 +1,98 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startProcess, type Running } from './processes.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export type TargetName = 'gateway' | 'bare-proxy' | 'apollo-rest';
+
+export interface Target {
+  /** A TargetName, or `gateway:<label>` for a variant of the gateway. */
+  readonly name: string;
+  readonly description: string;
+  /** Node script, relative to the repository root (built output). */
+  readonly script: string;
+  /** Environment on top of the common one (variants). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export const TARGETS: readonly Target[] = [
+  { name: 'gateway', description: 'this gateway, built dist/, NODE_ENV=production', script: 'dist/main.js' },
+  {
+    name: 'bare-proxy',
+    description: 'node:http + undici, PSIDs by regex, one upstream GET per user (bench/baselines/bare-proxy.ts)',
+    script: 'dist-bench/baselines/bare-proxy.js',
+  },
+  {
+    name: 'apollo-rest',
+    description: 'Apollo Server standalone + RESTDataSource, one GET per user (bench/baselines/apollo-rest.ts)',
+    script: 'dist-bench/baselines/apollo-rest.js',
+  },
+];
+
+/**
+ * The gateway with extra environment, measured beside the others in the same A/B run: how a setting
+ * (UPSTREAM_CONNECTIONS, LOG_LEVEL, …) changes the numbers. From `--variant label:KEY=VALUE,KEY=VALUE`;
+ * `label@path/to/main.js:…` runs another build of the gateway (e.g. one of main, for before/after).
+ */
+export function gatewayVariant(spec: string): Target {
+  const [name = '', assignments = ''] = spec.split(/:(.*)/s);
+  const [label, script = TARGETS[0]!.script] = name.split('@');
+  const env = Object.fromEntries(
+    assignments
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => {
+        const at = kv.indexOf('=');
+        if (at <= 0) throw new TypeError(`--variant ${spec}: expected label:KEY=VALUE[,KEY=VALUE]`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
+  );
+  return { name: `gateway:${label}`, description: `the gateway (${script}) with ${assignments || 'no changes'}`, script, env };
+}
+
+export const isGateway = (target: Target) => target.name === 'gateway' || target.name.startsWith('gateway:');
+
+export const EMULATOR_SCRIPT = 'dist/emulator/main.js';
+
+export interface Upstream {
+  readonly url: string;
+  readonly token: string;
+}
+
+export interface TargetOptions {
+  readonly cache: boolean;
+  /** UPSTREAM_CONNECTIONS for the gateway and the bare proxy. */
+  readonly upstreamConnections: number;
+  /** Extra `node` flags, e.g. --cpu-prof. */
+  readonly nodeFlags?: readonly string[];
+  /** Extra environment, e.g. LOG_LEVEL. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory: somewhere without a .env file, so nothing but env reaches the gateway. */
+  readonly cwd: string;
+}
+
+/** Starts one target in its own process, pointed at the emulator, on a free loopback port. */
+export async function startTarget(target: Target, upstream: Upstream, options: TargetOptions): Promise<Running> {
+  // The port is chosen here, not with PORT=0: readiness must not depend on the target's logs
+  // (LOG_LEVEL=silent is one of the variants worth measuring).
+  const port = await freePort();
+  return startProcess({
+    name: target.name,
+    url: `http://127.0.0.1:${port}/graphql`,
+    args: [...(options.nodeFlags ?? []), resolve(ROOT, target.script)],
+    cwd: options.cwd,
+    env: {
+      NODE_ENV: 'production',
+      PAGE_ACCESS_TOKEN: upstream.token,
+      GRAPH_API_URL: upstream.url,
+      GRAPH_API_VERSION: 'v25.0',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      UPSTREAM_CONNECTIONS: String(options.upstreamConnections),
+      PROFILE_CACHE_TTL: options.cache ? '300' : '0',
+      ...options.env,
+      ...target.env,
+    },
+  });
+}
