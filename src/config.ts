@@ -48,7 +48,7 @@ export interface GatewayConfig {
   readonly rateLimitBackoffMs: number;
   /** How long a missing permission or field is remembered. @default 600000 */
   readonly capabilityTtlMs: number;
-  /** Maximum concurrent connections to the Graph API. @default 16 */
+  /** Maximum concurrent connections to the Graph API (per Page). @default 64 */
   readonly upstreamConnections: number;
   /** Largest upstream response body accepted, in bytes. @default 4 MiB */
   readonly upstreamMaxResponseBytes: number;
@@ -223,7 +223,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     breakerCooldownMs: integer(env, 'BREAKER_COOLDOWN_MS', 10_000, 1, 3_600_000),
     rateLimitBackoffMs: integer(env, 'RATE_LIMIT_BACKOFF_MS', 60_000, 0, 86_400_000),
     capabilityTtlMs: integer(env, 'CAPABILITY_TTL_MS', 600_000, 0, 86_400_000),
-    upstreamConnections: integer(env, 'UPSTREAM_CONNECTIONS', 16, 1, 1024),
+    upstreamConnections: integer(env, 'UPSTREAM_CONNECTIONS', 64, 1, 1024),
     upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
