@@ -2,6 +2,7 @@ import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import type { GatewayConfig } from './config.js';
 import { currentScope } from './request-scope.js';
+import { appSecretProof } from './upstream/client.js';
 
 export type Logger = PinoLogger;
 
@@ -34,7 +35,9 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
     destination ??
     (prettyOutput
       ? pretty({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
-      : pino.destination({ dest: 1, sync: true }));
+      : // Asynchronous: a synchronous write per line cost ~40% of a one-user operation's CPU
+        // (BENCHMARKS.md). pino flushes this destination when the process exits, crash included.
+        pino.destination({ dest: 1, sync: false }));
   const secrets = [
     config.pageAccessToken,
     config.appSecret,
@@ -42,6 +45,7 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
     ...(config.gatewayApiKeys ?? []),
     ...(config.extraPages ?? []).flatMap((page) => [page.token, page.appSecret]),
     redisPassword(config.redisUrl),
+    ...proofs(config),
   ];
   return pino(
     {
@@ -70,6 +74,15 @@ function scrubbing(out: DestinationStream, secrets: readonly string[]): Destinat
       out.write(clean);
     },
   };
+}
+
+/** The appsecret_proof of every Page: derived from the token, and as good as one to an attacker. */
+function proofs(config: LoggerConfig): string[] {
+  const pages = [
+    { token: config.pageAccessToken, appSecret: config.appSecret },
+    ...(config.extraPages ?? []).map((page) => ({ token: page.token, appSecret: page.appSecret ?? config.appSecret })),
+  ];
+  return pages.flatMap(({ token, appSecret }) => (token && appSecret ? [appSecretProof(token, appSecret)] : []));
 }
 
 function redisPassword(url: string | undefined): string | undefined {

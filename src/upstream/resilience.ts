@@ -132,7 +132,9 @@ export class ResilientUpstream {
 
   /** One batch of ≤ 50, retrying only the sub-requests that failed transiently. */
   private async exchangeWithRetries(requests: readonly ProfileRequest[], signal: AbortSignal): Promise<ProfileResult[]> {
-    const results: ProfileResult[] = requests.map(() => upstreamUnavailable('Deadline reached before the Graph API answered'));
+    // Private: filled as answers come; what is still empty when the deadline passes gets the
+    // deadline's error, made only then (a GatewayError captures a stack: too dear to make up front).
+    const results: (ProfileResult | undefined)[] = new Array(requests.length);
     let pending = requests.map((_, i) => i);
     const attempts = this.retry.execute(async () => {
       // cockatiel's back-off delay ignores the signal: an attempt after the deadline does nothing.
@@ -166,7 +168,8 @@ export class ResilientUpstream {
     }
     attempts.catch(() => undefined);
     // A snapshot: an exchange still settling after the deadline must not change the answer.
-    return [...results];
+    let deadline: GatewayError | undefined;
+    return Array.from(results, (result) => result ?? (deadline ??= upstreamUnavailable('Deadline reached before the Graph API answered')));
   }
 
   /**

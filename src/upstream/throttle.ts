@@ -17,6 +17,8 @@ export class Throttle {
   /** The latest usage figures seen, for metrics. */
   latest: (Usage & { readonly at: number }) | undefined;
   private readonly now: () => number;
+  private lastRaw: string | undefined;
+  private lastUsage: Usage | undefined;
 
   constructor(private readonly options: ThrottleOptions) {
     this.now = options.now ?? Date.now;
@@ -30,7 +32,11 @@ export class Throttle {
 
   /** Reads the usage headers of any answer. */
   observe(headers: IncomingHttpHeaders | undefined): void {
-    const usage = parseUsage(headers);
+    // Most answers repeat the previous figures: parse only what changed.
+    const raw = `${headers?.['x-app-usage'] ?? ''}\n${headers?.['x-business-use-case-usage'] ?? ''}`;
+    const usage = raw === this.lastRaw && this.lastUsage ? this.lastUsage : parseUsage(headers);
+    this.lastRaw = raw;
+    this.lastUsage = usage;
     if (!usage.app && usage.businessUseCases.length === 0) return;
     this.latest = { ...usage, at: this.now() };
     const minutes = regainMinutes(usage);
