@@ -9,6 +9,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     latency: { type: 'string', default: '0' },
     'app-secret': { type: 'string' },
+    // Calls that exhaust the app's and each Page's quota (usage headers at 100%).
+    'call-budget': { type: 'string' },
   },
 });
 const emulator = await GraphEmulator.start({
@@ -16,6 +18,7 @@ const emulator = await GraphEmulator.start({
   port: Number(values.port),
   latencyMs: Number(values.latency),
   ...(values['app-secret'] ? { appSecret: values['app-secret'] } : {}),
+  ...(values['call-budget'] ? { appCallBudget: Number(values['call-budget']), pageCallBudget: Number(values['call-budget']) } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: emulator.url, token: DEMO_PAGE_TOKEN })}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

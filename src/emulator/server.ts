@@ -43,6 +43,11 @@ export interface EmulatorOptions {
   readonly honorExpiredVersions?: boolean;
   /** Calls per rolling window that make X-App-Usage reach 100%. @default 100000 */
   readonly appCallBudget?: number;
+  /**
+   * Calls per rolling window that make a Page's Messenger usage reach 100%.
+   * @default 200 per user of the Page, the Messenger business-use-case limit
+   */
+  readonly pageCallBudget?: number;
 }
 
 /** A fault applied to the next `times` HTTP requests (after recording them). */
@@ -304,7 +309,7 @@ export class GraphEmulator {
     const page = this.pages.find((p) => p.token === token);
     if (page) {
       // Messenger BUC: 200 calls per engaged user per rolling 24 h.
-      const buc = percent(this.pageCalls.get(page.id) ?? 0, 200 * Math.max(1, page.users.size));
+      const buc = percent(this.pageCalls.get(page.id) ?? 0, this.options.pageCallBudget ?? 200 * Math.max(1, page.users.size));
       headers['x-business-use-case-usage'] = JSON.stringify({
         [page.id]: [
           { type: 'messenger', call_count: buc, total_cputime: Math.floor(buc / 2), total_time: Math.floor(buc / 2), estimated_time_to_regain_access: 0 },
