@@ -35,9 +35,7 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
     destination ??
     (prettyOutput
       ? pretty({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
-      : // Asynchronous: a synchronous write per line cost ~40% of a one-user operation's CPU
-        // (BENCHMARKS.md). pino flushes this destination when the process exits, crash included.
-        pino.destination({ dest: 1, sync: false }));
+      : bufferedStdout());
   const secrets = [
     config.pageAccessToken,
     config.appSecret,
@@ -61,6 +59,17 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
     },
     scrubbing(out, secrets.filter((secret): secret is string => Boolean(secret))),
   );
+}
+
+/**
+ * stdout, written in chunks of about 8 KiB and at least once a second, not a write per line: one
+ * write per operation line cost about a quarter of the gateway's throughput (BENCHMARKS.md). pino
+ * flushes it when the process exits, crash included.
+ */
+function bufferedStdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
+  setInterval(() => destination.flush(), 1000).unref();
+  return destination;
 }
 
 /** Replaces each secret, raw, JSON-escaped or URL-encoded, in every line before it is written. */
