@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_TOKEN, DEMO_PSIDS, generatedPsid, startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PAGE_TOKEN, DEMO_PSIDS, generatedPsid, useStack } from './helpers.js';
 
 describe('batching through the Graph batch endpoint', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.emulator.reset());
+  const stack = useStack();
 
   it('POSTs the batch form with the token in the body, never in the URL', async () => {
     await stack.query(`{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstName } } }`);

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { DEMO_PAGE_TOKEN } from '../src/emulator/data.js';
 import { GraphEmulator, type EmulatorOptions } from '../src/emulator/server.js';
@@ -88,6 +89,37 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await started.close();
       await emulator.close();
     },
+  };
+}
+
+/**
+ * For a describe block: starts a stack before its tests, forgets the emulator's recorded requests
+ * and faults before each test, and closes the stack after them. The returned object reads the
+ * stack lazily, so it can be used in the tests as if it were the stack.
+ */
+export function useStack(options: StackOptions = {}): Stack {
+  let current: Stack | undefined;
+  beforeAll(async () => {
+    current = await startStack(options);
+  });
+  beforeEach(() => current?.emulator.reset());
+  afterAll(() => current?.close());
+  const get = (): Stack => {
+    if (!current) throw new Error('useStack: the stack is started in beforeAll');
+    return current;
+  };
+  return {
+    get emulator() {
+      return get().emulator;
+    },
+    get gateway() {
+      return get().gateway;
+    },
+    get logs() {
+      return get().logs;
+    },
+    query: (query, variables, headers) => get().query(query, variables, headers),
+    close: () => get().close(),
   };
 }
 

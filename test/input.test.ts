@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { codesByPath, DEMO_PSIDS, generatedPsid, useStack } from './helpers.js';
 
 const BAD_PSIDS = ['me', '123/accounts', '123?fields=access_token', '../v25.0/me', '', ' ', '12 34', '1,2', '１２３', '1'.repeat(33), '-1', '0x10'];
 
 describe('PSID validation', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.emulator.reset());
+  const stack = useStack();
 
   it.each(BAD_PSIDS)('user(psid: %j) → BAD_USER_INPUT and no upstream request', async (psid) => {
     const res = await stack.query(`query($p: ID!) { user(psid: $p) { profile { firstName } } }`, { p: psid });

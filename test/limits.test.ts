@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PSIDS, generatedPsid, postGraphQL, startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PSIDS, generatedPsid, postGraphQL, startStack, useStack } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 
@@ -11,12 +11,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number 
 }
 
 describe('limits, checked before any upstream request', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.emulator.reset());
+  const stack = useStack();
 
   it('refuses a 500-alias operation: at the token limit, and at the alias limit when tokens allow it', async () => {
     const aliases = Array.from({ length: 500 }, (_, i) => `a${i}: user(psid: "${PETER}") { psid }`);

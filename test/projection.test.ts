@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { codesByPath, DEMO_PSIDS, startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { codesByPath, DEMO_PSIDS, useStack } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 
 describe('selection set → Graph fields', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.emulator.reset());
+  const stack = useStack();
 
   it('answers the headline query with one batch request carrying exactly the selected fields', async () => {
     const res = await stack.query(`{ user(psid: "${PETER}") { profile { firstName timezone lastAdReferral { source type adId } } } }`);
@@ -79,11 +74,7 @@ describe('selection set → Graph fields', () => {
 });
 
 describe('Graph API versions before v3.2', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ emulator: { honorExpiredVersions: true }, env: { GRAPH_API_VERSION: 'v2.6' } });
-  });
-  afterAll(() => stack.close());
+  const stack = useStack({ emulator: { honorExpiredVersions: true }, env: { GRAPH_API_VERSION: 'v2.6' } });
 
   it('requests last_ad_referral and is_payment_enabled and maps their shapes', async () => {
     const res = await stack.query(`{ user(psid: "${PETER}") { profile { isPaymentEnabled lastAdReferral { source type adId } } } }`);
