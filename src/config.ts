@@ -96,6 +96,17 @@ export class ConfigError extends Error {
 }
 
 const VERSION = /^v(\d{1,3})\.(\d{1,2})$/;
+const NUMERIC_ID = /^\d{1,32}$/;
+
+/** Whether a string looks like a Graph API version such as v25.0. */
+export function isGraphVersion(value: string): boolean {
+  return VERSION.test(value);
+}
+
+/** Whether a string is a Graph object id as the gateway accepts them (PSIDs, Page ids): 1–32 digits. */
+export function isNumericId(value: string): boolean {
+  return NUMERIC_ID.test(value);
+}
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
 const DAY = 24 * 3600;
@@ -189,7 +200,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     throw new ConfigError('PAGE_ACCESS_TOKEN', 'must not contain whitespace');
   }
   const pageId = text(env, 'PAGE_ID');
-  if (pageId !== undefined && !/^\d{1,32}$/.test(pageId)) throw new ConfigError('PAGE_ID', 'must be a numeric Page id');
+  if (pageId !== undefined && !isNumericId(pageId)) throw new ConfigError('PAGE_ID', 'must be a numeric Page id');
   const appSecret = text(env, 'APP_SECRET');
   const extraPages = parsePages(env);
   if (pageId !== undefined && extraPages.some((p) => p.id === pageId)) {
@@ -286,7 +297,7 @@ function parsePages(env: Env): PageConfig[] {
     throw new ConfigError(name, 'must be a JSON object keyed by Page id');
   }
   return Object.entries(parsed).map(([id, value]) => {
-    if (!/^\d{1,32}$/.test(id)) throw new ConfigError(name, `has a key that is not a numeric Page id: "${id.slice(0, 40)}"`);
+    if (!isNumericId(id)) throw new ConfigError(name, `has a key that is not a numeric Page id: "${id.slice(0, 40)}"`);
     const page = (typeof value === 'object' && value !== null ? value : {}) as { token?: unknown; appSecret?: unknown };
     if (typeof page.token !== 'string' || !page.token || /\s/.test(page.token)) {
       throw new ConfigError(name, `needs a token without whitespace for Page ${id}`);

@@ -1,17 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codesByPath, DEMO_PAGE_TOKEN, DEMO_PSIDS, startStack, type Stack } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { codesByPath, DEMO_PAGE_TOKEN, DEMO_PSIDS, startStack, useStack } from './helpers.js';
 
 const SECRET = 'app-secret-under-test';
 const PROOF = createHmac('sha256', SECRET).update(DEMO_PAGE_TOKEN).digest('hex');
 const QUERY = `{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstName } } }`;
 
 describe('appsecret_proof', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ emulator: { appSecret: SECRET }, env: { APP_SECRET: SECRET } });
-  });
-  afterAll(() => stack.close());
+  const stack = useStack({ emulator: { appSecret: SECRET }, env: { APP_SECRET: SECRET } });
 
   it('is sent with every call as hex HMAC-SHA256(app secret, token), and accepted', async () => {
     const res = await stack.query(QUERY);
@@ -38,11 +34,7 @@ describe('appsecret_proof', () => {
 });
 
 describe('caching by intermediaries', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.close());
+  const stack = useStack();
 
   it.each([
     ['an answer', QUERY],
@@ -54,11 +46,7 @@ describe('caching by intermediaries', () => {
 });
 
 describe('production lock-down', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ env: { NODE_ENV: 'production' } });
-  });
-  afterAll(() => stack.close());
+  const stack = useStack({ env: { NODE_ENV: 'production' } });
 
   it('refuses introspection', async () => {
     const res = await stack.query('{ __schema { types { name } } }');
@@ -109,11 +97,7 @@ describe('production lock-down', () => {
 });
 
 describe('development', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ env: { NODE_ENV: 'development' } });
-  });
-  afterAll(() => stack.close());
+  const stack = useStack({ env: { NODE_ENV: 'development' } });
 
   it('serves Apollo Sandbox to a browser and allows introspection', async () => {
     const res = await fetch(stack.gateway.url, { headers: { accept: 'text/html' } });

@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isGraphVersion, versionBefore } from '../config.js';
+import { parseJson } from '../upstream/client.js';
 import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, demoUsers, type UserRecord } from './data.js';
 import { envelope, GraphErrors, type EmulatedError } from './graph-errors.js';
 
@@ -15,7 +17,6 @@ const FIELD_PERMISSION: Readonly<Record<string, Permission>> = {
 };
 const CURRENT_FIELDS = new Set(['id', 'name', 'first_name', 'last_name', 'profile_pic', 'locale', 'timezone', 'gender']);
 const REMOVED_IN_V3_2 = new Set(['is_payment_enabled', 'last_ad_referral']);
-const VERSION = /^v(\d+)\.(\d+)$/;
 const LATEST_VERSION = 'v26.0';
 
 export interface EmulatedPage {
@@ -176,9 +177,9 @@ export class GraphEmulator {
     const params: Record<string, string> = Object.fromEntries(url.searchParams);
     const type = req.headers['content-type'] ?? '';
     if (type.startsWith('application/x-www-form-urlencoded')) Object.assign(params, Object.fromEntries(new URLSearchParams(raw)));
-    else if (type.startsWith('application/json') && raw) Object.assign(params, stringValues(safeJson(raw)));
+    else if (type.startsWith('application/json') && raw) Object.assign(params, stringValues(parseJson(raw)));
 
-    const batch = params.batch !== undefined ? parseBatch(params.batch) : undefined;
+    const batch = params.batch !== undefined ? parseJson(params.batch) : undefined;
     const { batch: _omit, ...recordedParams } = params;
     this.requests.push({
       method: req.method ?? 'GET',
@@ -207,7 +208,7 @@ export class GraphEmulator {
   private route(method: string, pathname: string, params: Record<string, string>, batch: unknown, fault: Fault | undefined): Answer {
     const segments = pathname.split('/').filter(Boolean);
     let version = LATEST_VERSION;
-    if (segments[0] && VERSION.test(segments[0])) version = segments.shift()!;
+    if (segments[0] && isGraphVersion(segments[0])) version = segments.shift()!;
     else if (segments[0]?.startsWith('v')) return errorAnswer(GraphErrors.unknownPath(pathname));
 
     const auth = this.authenticate(params);
@@ -264,7 +265,7 @@ export class GraphEmulator {
     const served = this.servedVersion(version);
     const fields = fieldsParam === undefined ? ['name', 'id'] : fieldsParam.split(',').map((f) => f.trim()).filter(Boolean);
     for (const field of fields) {
-      if (!CURRENT_FIELDS.has(field) && !(REMOVED_IN_V3_2.has(field) && before(served, 'v3.2'))) {
+      if (!CURRENT_FIELDS.has(field) && !(REMOVED_IN_V3_2.has(field) && versionBefore(served, 'v3.2'))) {
         return errorAnswer(GraphErrors.nonexistingField(field));
       }
     }
@@ -292,7 +293,7 @@ export class GraphEmulator {
 
   private servedVersion(version: string): string {
     const oldest = this.options.oldestLiveVersion ?? 'v21.0';
-    return !this.options.honorExpiredVersions && before(version, oldest) ? oldest : version;
+    return !this.options.honorExpiredVersions && versionBefore(version, oldest) ? oldest : version;
   }
 
   private count(page: EmulatedPage, calls: number): void {
@@ -345,7 +346,7 @@ export class GraphEmulator {
       return json(200, { ok: true });
     }
     if (pathname === '/__emulator/faults' && method === 'POST') {
-      const fault = safeJson(raw);
+      const fault = parseJson(raw);
       if (typeof fault !== 'object' || fault === null) return json(400, { error: 'expected a JSON fault' });
       this.injectFault(fault as Fault);
       return json(200, { ok: true });
@@ -356,16 +357,6 @@ export class GraphEmulator {
 
 function errorAnswer(error: EmulatedError): Answer {
   return { status: error.status, body: envelope(error) };
-}
-
-function before(a: string, b: string): boolean {
-  const [, am = 0, an = 0] = (VERSION.exec(a) ?? []).map(Number);
-  const [, bm = 0, bn = 0] = (VERSION.exec(b) ?? []).map(Number);
-  return am < bm || (am === bm && an < bn);
-}
-
-function parseBatch(raw: string): unknown {
-  return safeJson(raw);
 }
 
 function describeSubRequest(raw: unknown): RecordedSubRequest {
@@ -380,14 +371,6 @@ function describeSubRequest(raw: unknown): RecordedSubRequest {
     id,
     fields: fields === null ? undefined : fields.split(','),
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function stringValues(value: unknown): Record<string, string> {

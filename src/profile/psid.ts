@@ -1,6 +1,5 @@
+import { isNumericId } from '../config.js';
 import { badUserInput } from '../errors.js';
-
-const PSID = /^\d{1,32}$/;
 
 /** Most PSIDs accepted in one `users` call. */
 export const MAX_PSIDS_PER_CALL = 100;
@@ -10,7 +9,7 @@ export const MAX_PSIDS_PER_CALL = 100;
  * `me`, `123/accounts` or `../v25.0/me` out of the batch's relative URLs.
  */
 export function validatePsid(psid: string): string {
-  if (!PSID.test(psid)) {
+  if (!isNumericId(psid)) {
     throw badUserInput('A PSID is 1 to 32 decimal digits.', { argument: 'psid', value: psid.slice(0, 64) });
   }
   return psid;

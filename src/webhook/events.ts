@@ -1,3 +1,4 @@
+import { isNumericId } from '../config.js';
 import type { Referral } from '../referrals/store.js';
 
 interface RawReferral {
@@ -51,7 +52,7 @@ export function referralsOf(payload: unknown): { pageId: string; referrals: Refe
 
 function idOf(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  return typeof value === 'string' && /^\d{1,32}$/.test(value) ? value : undefined;
+  return typeof value === 'string' && isNumericId(value) ? value : undefined;
 }
 
 function text(value: unknown): string | undefined {
