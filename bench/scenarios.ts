@@ -1,4 +1,4 @@
-import { generatedPsid } from '../src/emulator/data.js';
+import { generatedPsid } from '../src/demo/emulator/data.js';
 
 /** How many of the emulator's generated users the load rotates over. */
 export const ROTATING_USERS = 300;

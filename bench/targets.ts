@@ -53,7 +53,7 @@ export function gatewayVariant(spec: string): Target {
 
 export const isGateway = (target: Target) => target.name === 'gateway' || target.name.startsWith('gateway:');
 
-export const EMULATOR_SCRIPT = 'dist/emulator/main.js';
+export const EMULATOR_SCRIPT = 'dist/demo/emulator/main.js';
 
 export interface Upstream {
   readonly url: string;

@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { appSecretProof } from './graph-api/credentials.js';
+import { isNumericId } from './graph-api/ids.js';
+import { isGraphVersion } from './graph-api/versions.js';
 
 /** One Page the gateway reads users of. */
 export interface PageConfig {
@@ -95,18 +98,6 @@ export class ConfigError extends Error {
   }
 }
 
-const VERSION = /^v(\d{1,3})\.(\d{1,2})$/;
-const NUMERIC_ID = /^\d{1,32}$/;
-
-/** Whether a string looks like a Graph API version such as v25.0. */
-export function isGraphVersion(value: string): boolean {
-  return VERSION.test(value);
-}
-
-/** Whether a string is a Graph object id as the gateway accepts them (PSIDs, Page ids): 1–32 digits. */
-export function isNumericId(value: string): boolean {
-  return NUMERIC_ID.test(value);
-}
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
 const DAY = 24 * 3600;
@@ -192,7 +183,7 @@ export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
 /** Parses and validates the environment. Throws a ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const graphApiVersion = text(env, 'GRAPH_API_VERSION') ?? DEFAULT_GRAPH_API_VERSION;
-  if (!VERSION.test(graphApiVersion)) {
+  if (!isGraphVersion(graphApiVersion)) {
     throw new ConfigError('GRAPH_API_VERSION', `must look like v25.0, got "${graphApiVersion}"`);
   }
   const pageAccessToken = text(env, 'PAGE_ACCESS_TOKEN');
@@ -255,20 +246,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   };
 }
 
-/** [major, minor] of a version string already validated by loadConfig. */
-export function parseVersion(version: string): readonly [number, number] {
-  const match = VERSION.exec(version);
-  if (!match) throw new TypeError(`Expected a Graph API version like v25.0, got "${version}"`);
-  return [Number(match[1]), Number(match[2])];
-}
-
-/** True when version a is older than version b. */
-export function versionBefore(a: string, b: string): boolean {
-  const [am, an] = parseVersion(a);
-  const [bm, bn] = parseVersion(b);
-  return am < bm || (am === bm && an < bn);
-}
-
 /**
  * PAGES (JSON) or PAGES_FILE (a path to the same JSON): `{"<page id>": {"token": "…", "appSecret": "…"}}`.
  * Messages never quote a token.
@@ -315,4 +292,36 @@ export function configuredPages(config: GatewayConfig): PageConfig[] {
     ? [{ id: config.pageId, token: config.pageAccessToken, appSecret: config.appSecret }]
     : [];
   return [...single, ...config.extraPages.map((p) => ({ ...p, appSecret: p.appSecret ?? config.appSecret }))];
+}
+
+/**
+ * Every value that must never be printed: tokens, app secrets, API keys, the Redis password, and
+ * each Page's appsecret_proof (derived from the token, and as good as one to an attacker).
+ */
+export function secretsOf(
+  config: Partial<Pick<GatewayConfig, 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'metricsApiKey' | 'extraPages' | 'redisUrl'>>,
+): string[] {
+  const pages = [
+    { token: config.pageAccessToken, appSecret: config.appSecret },
+    ...(config.extraPages ?? []).map((page) => ({ token: page.token, appSecret: page.appSecret ?? config.appSecret })),
+  ];
+  const secrets = [
+    config.pageAccessToken,
+    config.appSecret,
+    config.metricsApiKey,
+    ...(config.gatewayApiKeys ?? []),
+    ...(config.extraPages ?? []).flatMap((page) => [page.token, page.appSecret]),
+    redisPassword(config.redisUrl),
+    ...pages.flatMap(({ token, appSecret }) => (token && appSecret ? [appSecretProof(token, appSecret)] : [])),
+  ];
+  return secrets.filter((secret): secret is string => Boolean(secret));
+}
+
+function redisPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
-import { startDemo, type Demo } from './demo.js';
-import { DEMO_PSIDS } from './emulator/data.js';
-import { createLogger } from './logger.js';
-import { startGateway, type Gateway } from './server.js';
-import { WEBHOOK_PATH } from './webhook/handler.js';
+import { startGateway, type Gateway } from './gateway.js';
+import { createLogger } from './observability/logger.js';
 
 /** Added to SHUTDOWN_GRACE_MS (after which the drain closes connections) before the process exits anyway. */
 const SHUTDOWN_MARGIN_MS = 5_000;
@@ -30,17 +27,18 @@ async function main(): Promise<void> {
   process.on('uncaughtException', crash('uncaught exception'));
   process.on('unhandledRejection', crash('unhandled rejection'));
 
-  let demo: Demo | undefined;
-  if (!config.pageAccessToken && config.extraPages.length === 0) {
-    if (config.nodeEnv === 'production') {
-      logger.fatal('PAGE_ACCESS_TOKEN (or PAGES) is required when NODE_ENV=production (demo mode is for development only)');
-      process.exit(1);
-    }
-    demo = await startDemo(config, logger);
+  const demoMode = !config.pageAccessToken && config.extraPages.length === 0;
+  if (demoMode && config.nodeEnv === 'production') {
+    logger.fatal('PAGE_ACCESS_TOKEN (or PAGES) is required when NODE_ENV=production (demo mode is for development only)');
+    process.exit(1);
+  }
+  // Loaded only here, by a dynamic import: a gateway with a token never loads the emulator.
+  const demo = demoMode ? await (await import('./demo/demo.js')).startDemo(config, logger) : undefined;
+  if (demo) {
     config = demo.config;
     logger.info(
       { emulator: demo.emulator.url },
-      `Demo mode: no PAGE_ACCESS_TOKEN or PAGES set, so answers come from the built-in Graph API emulator at ${demo.emulator.url} (try PSID ${DEMO_PSIDS.peter})`,
+      `Demo mode: no PAGE_ACCESS_TOKEN or PAGES set, so answers come from the built-in Graph API emulator at ${demo.emulator.url} (try PSID ${demo.samplePsid})`,
     );
   }
   const emulator = demo?.emulator;
@@ -52,7 +50,7 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'Gateway failed to start');
     process.exit(1);
   }
-  await demo?.deliverSampleReferral(gateway.url.replace(/\/graphql$/, WEBHOOK_PATH));
+  await demo?.deliverSampleReferral(gateway.webhookUrl);
   const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${gateway.port}/graphql` : gateway.url;
   logger.info(
     { url: gateway.url, graphApiVersion: config.graphApiVersion, upstream: emulator ? 'emulator' : config.graphApiUrl },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearerCheck } from '../src/auth.js';
+import { bearerCheck } from '../src/http/auth.js';
 import { captureLogs, DEMO_PSIDS, gatewayUrl, startStack, type Stack } from './helpers.js';
 
 const KEY_A = 'key-a-0123456789abcdef';

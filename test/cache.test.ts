@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EmulatedProfile, UserRecord } from '../src/emulator/data.js';
-import { GraphErrors } from '../src/emulator/graph-errors.js';
+import type { EmulatedProfile, UserRecord } from '../src/demo/emulator/data.js';
+import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
 import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type TestClock, WITHOUT_RESILIENCE } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
@@ -25,7 +25,7 @@ describe('profile cache (in-memory store)', () => {
   let clock: TestClock;
   beforeEach(async () => {
     clock = testClock();
-    stack = await startStack({ env: CACHE_ON, now: clock.now });
+    stack = await startStack({ env: CACHE_ON, clock: clock.now });
   });
   afterEach(() => stack.close());
 
@@ -177,7 +177,7 @@ describe('profile cache (in-memory store)', () => {
     });
 
     it('answers from stale entries while the throttle holds calls back, with no upstream request', async () => {
-      const throttled = await startStack({ env: { ...CACHE_ON, RATE_LIMIT_BACKOFF_MS: '60000' }, now: clock.now });
+      const throttled = await startStack({ env: { ...CACHE_ON, RATE_LIMIT_BACKOFF_MS: '60000' }, clock: clock.now });
       try {
         await throttled.query(profileQuery(PETER, 'firstName'));
         clock.advance(400);

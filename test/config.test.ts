@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, versionBefore } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { versionBefore } from '../src/graph-api/versions.js';
 
 describe('configuration', () => {
   it('has defaults for everything', () => {

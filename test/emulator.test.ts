@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, DEMO_PSIDS } from '../src/emulator/data.js';
-import { GraphEmulator } from '../src/emulator/server.js';
+import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, DEMO_PSIDS } from '../src/demo/emulator/data.js';
+import { GraphEmulator } from '../src/demo/emulator/server.js';
 
 async function batch(emulator: GraphEmulator, urls: string[], extra: Record<string, string> = {}, version = 'v25.0') {
   const form = new URLSearchParams({

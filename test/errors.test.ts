@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GraphErrors } from '../src/emulator/graph-errors.js';
+import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
 import { codesByPath, DEMO_PAGE_TOKEN, DEMO_PSIDS, generatedPsid, startStack, type Stack, WITHOUT_RESILIENCE } from './helpers.js';
 
 const OK = generatedPsid(1);

@@ -1,13 +1,13 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { DEMO_PAGE_TOKEN } from '../src/emulator/data.js';
-import { GraphEmulator, type EmulatorOptions } from '../src/emulator/server.js';
-import { createLogger } from '../src/logger.js';
-import { startGateway, type Gateway } from '../src/server.js';
+import { DEMO_PAGE_TOKEN } from '../src/demo/emulator/data.js';
+import { GraphEmulator, type EmulatorOptions } from '../src/demo/emulator/server.js';
+import { createLogger } from '../src/observability/logger.js';
+import { startGateway, type Gateway } from '../src/gateway.js';
 
 export { DEMO_PAGE_TOKEN };
-export { DEMO_PSIDS, generatedPsid } from '../src/emulator/data.js';
+export { DEMO_PSIDS, generatedPsid } from '../src/demo/emulator/data.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -41,8 +41,8 @@ export interface GatewayTestOptions {
    * PROFILE_CACHE_TTL=0 so that every operation reaches the emulator; cache suites turn it on).
    */
   env?: Record<string, string | undefined>;
-  /** Clock of the gateway's profile cache, in ms since the epoch. @default Date.now */
-  now?: () => number;
+  /** The gateway's clock (cache, throttle, breaker, capability memory), in ms since the epoch. @default Date.now */
+  clock?: () => number;
   /** Where the gateway's log lines go (see captureLogs) instead of `logs`; set LOG_LEVEL in env to see any. */
   logs?: CapturedLogs;
 }
@@ -136,7 +136,7 @@ export async function startGatewayFor(emulator: GraphEmulator, options: GatewayT
   });
   const logs: Record<string, any>[] = [];
   const logger = createLogger(config, options.logs?.stream ?? { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const gateway = await startGateway(config, logger, options.now ? { now: options.now } : {});
+  const gateway = await startGateway(config, logger, options.clock ? { clock: options.clock } : {});
   return {
     gateway,
     query: (query, variables, headers) => postGraphQL(gateway.url, { query, variables }, headers),

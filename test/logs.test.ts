@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/observability/logger.js';
 import { captureLogs, DEMO_PAGE_TOKEN, DEMO_PSIDS, gatewayUrl, startStack, type CapturedLogs, type Stack } from './helpers.js';
 
 const SECRET = 'app-secret-for-log-tests';

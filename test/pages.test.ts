@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoUsers } from '../src/emulator/data.js';
+import { demoUsers } from '../src/demo/emulator/data.js';
 import { codesByPath, DEMO_PSIDS, deliver, referralDelivery, startStack, type Stack } from './helpers.js';
 
 const P1 = '111111111111111';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_ID, demoUsers } from '../src/emulator/data.js';
-import { GraphEmulator } from '../src/emulator/server.js';
+import { DEMO_PAGE_ID, demoUsers } from '../src/demo/emulator/data.js';
+import { GraphEmulator } from '../src/demo/emulator/server.js';
 import { DEMO_PSIDS, generatedPsid, startGatewayFor, type TestGateway } from './helpers.js';
 import { startRedis, type RedisServer } from './redis.js';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_ID } from '../src/emulator/data.js';
-import { GraphErrors } from '../src/emulator/graph-errors.js';
+import { DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
+import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
 import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, type Stack, type StackOptions } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
@@ -147,7 +147,7 @@ describe('throttle from usage headers', () => {
     expect(codesByPath(second)).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
     expect(second.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(30);
     expect(s.emulator.requests).toHaveLength(1);
-    expect(s.gateway.pages.default?.upstream.throttle.latest?.app?.call_count).toBe(100);
+    expect(s.gateway.pages.default?.throttle.latest?.app?.call_count).toBe(100);
   });
 
   it('waits estimated_time_to_regain_access minutes from the business-use-case header', async () => {

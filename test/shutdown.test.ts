@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { GraphEmulator } from '../src/emulator/server.js';
+import { GraphEmulator } from '../src/demo/emulator/server.js';
 import { DEMO_PAGE_TOKEN, DEMO_PSIDS, postGraphQL, startStack } from './helpers.js';
 
 const QUERY = `{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstName } } }`;

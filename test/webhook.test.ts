@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_ID } from '../src/emulator/data.js';
-import { GraphEmulator } from '../src/emulator/server.js';
+import { DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
+import { GraphEmulator } from '../src/demo/emulator/server.js';
 import { DEMO_PAGE_TOKEN, DEMO_PSIDS, deliver, postGraphQL, referralDelivery, startStack, type Stack } from './helpers.js';
 
 const SECRET = 'webhook-app-secret';

@@ -1,4 +1,4 @@
-import { PROFILE_FIELDS, type GraphField } from '../profile/fields.js';
+import { GRAPH_FIELDS, type GraphField } from '../graph-api/fields.js';
 
 /** One field of a user's profile as the Graph API last gave it. */
 export interface CachedField {
@@ -32,8 +32,6 @@ export interface CachePolicy {
   /** Anything younger than this may stand in for a Graph API that fails. */
   readonly staleTtlMs: number;
 }
-
-const GRAPH_FIELDS: ReadonlySet<string> = new Set(Object.values(PROFILE_FIELDS).map((spec) => spec.graph));
 
 /** Seconds a store keeps an entry: as long as any part of it may still be served. */
 export function storeTtlSeconds(policy: CachePolicy): number {

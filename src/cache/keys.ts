@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Psid } from '../graph-api/ids.js';
 
 // Bumped when the stored entry format changes, so instances of two versions never read each
 // other's entries.
@@ -20,6 +21,6 @@ export function pageKey(page: { readonly pageId?: string | undefined; readonly a
 }
 
 /** The store key of one user's cached profile: (page, PSID), never the token. */
-export function profileKey(page: string, psid: string): string {
+export function profileKey(page: string, psid: Psid): string {
   return `${PREFIX}:${page}:${psid}`;
 }

@@ -1,8 +1,10 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Clock } from '../clock.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import type { GraphField } from '../profile/fields.js';
-import type { FetchProfiles, ProfileOutcome, ProfileRequest, ProfileResult } from '../upstream/profiles.js';
-import type { GraphProfile } from '../upstream/types.js';
+import type { GraphField } from '../graph-api/fields.js';
+import type { Psid } from '../graph-api/ids.js';
+import type { LookupLayer, ProfileOutcome, ProfileRequest, ProfileResult } from '../graph-api/lookup.js';
+import type { GraphProfile } from '../graph-api/types.js';
 import {
   decodeEntry,
   encodeEntry,
@@ -31,18 +33,17 @@ export interface ProfileCacheOptions {
   /** Told the outcome of every user's lookup. */
   readonly observe?: (outcome: CacheOutcome) => void;
   readonly policy: CachePolicy;
-  /** Clock in milliseconds since the epoch; tests pass one they can move. @default Date.now */
-  readonly now?: () => number;
+  readonly clock: Clock;
 }
 
 export interface ProfileCache {
-  /** The wrapped FetchProfiles with the cache in front of it. */
-  readonly fetch: FetchProfiles;
+  /** The cache as a layer of the Page's chain. */
+  readonly layer: LookupLayer;
   /**
    * Makes one user's cached values no longer fresh, in every instance sharing the store, so the
    * next read goes to the Graph API. The values stay available as stale stand-ins.
    */
-  refresh(psid: string): Promise<void>;
+  refresh(psid: Psid): Promise<void>;
 }
 
 /** What one request of a batch will be answered from. */
@@ -60,14 +61,14 @@ interface Plan {
 }
 
 /**
- * Wraps a FetchProfiles with a per-field cache keyed by (page, PSID): each request takes the fresh
+ * A per-field cache keyed by (page, PSID): each request takes the fresh
  * fields from the store, joins lookups of the same user already under way, and asks upstream only
  * for the rest, all in one upstream batch. Fresh answers are stored; when the upstream is
  * unavailable or throttling, values past their TTL but younger than the stale TTL stand in, marked
  * stale. Errors are never stored.
  */
-export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<string>, options: ProfileCacheOptions): ProfileCache {
-  const { page, policy, now = Date.now } = options;
+export function createProfileCache(store: KeyValueCache<string>, options: ProfileCacheOptions): ProfileCache {
+  const { page, policy, clock: now } = options;
   const ttl = storeTtlSeconds(policy);
   const inflight = new InflightLookups();
   // Private: read-modify-write of one key is serialised within the instance, so two lookups of
@@ -190,7 +191,7 @@ export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<st
     return oldestStale === undefined ? outcome : markStale(outcome, ageSeconds(at, oldestStale));
   }
 
-  const fetch: FetchProfiles = async (requests) => {
+  const layer: LookupLayer = (next) => async (requests, call) => {
     const entries = await Promise.all(requests.map((request) => read(profileKey(page, request.psid))));
     const startedAt = now();
     const ownRequests: ProfileRequest[] = [];
@@ -199,7 +200,7 @@ export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<st
     const plans = requests.map((request, i) => plan(request, entries[i], startedAt, ownRequests, batch));
     if (ownRequests.length > 0) {
       const results = Promise.resolve()
-        .then(() => inner(ownRequests))
+        .then(async () => (await next(ownRequests, call)).results)
         .catch((error: unknown) => ownRequests.map(() => (error instanceof Error ? error : new Error(String(error)))));
       dispatch(results);
     }
@@ -208,11 +209,11 @@ export function createProfileCache(inner: FetchProfiles, store: KeyValueCache<st
     if (options.observe) plans.forEach((p, i) => options.observe!(outcomeOf(p, results[i]!)));
     // Answer only once stored: an operation that follows this one, on any instance, then hits.
     await Promise.all(stored);
-    return results;
+    return { results };
   };
 
   return {
-    fetch,
+    layer,
     async refresh(psid) {
       const key = profileKey(page, psid);
       inflight.forget(key);

@@ -1,7 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import type { GatewayContext } from '../context.js';
-import type { ProfileOutcome } from '../upstream/profiles.js';
+import type { ProfileOutcome } from '../graph-api/lookup.js';
 
 /** An outcome served from expired cache entries because the Graph API failed. */
 export type StaleOutcome = ProfileOutcome & { readonly stale: { readonly ageSeconds: number } };
@@ -10,43 +7,7 @@ export function markStale(outcome: ProfileOutcome, ageSeconds: number): StaleOut
   return { ...outcome, stale: { ageSeconds } };
 }
 
-function staleAge(outcome: ProfileOutcome): number | undefined {
+/** Age in whole seconds of the oldest stale value an outcome used; undefined for a fresh one. */
+export function staleAge(outcome: ProfileOutcome): number | undefined {
   return 'stale' in outcome ? (outcome as StaleOutcome).stale.ageSeconds : undefined;
-}
-
-/** One response path answered from stale cache entries, as listed in `extensions.stale`. */
-export interface StalePath {
-  readonly path: readonly (string | number)[];
-  /** Age of the oldest value used, in whole seconds. */
-  readonly ageSeconds: number;
-}
-
-/** The stale answers of one operation, gathered by resolvers and reported by the plugin below. */
-export class StaleAnswers {
-  readonly paths: StalePath[] = [];
-
-  /** Records the resolver's path when its outcome came from stale cache entries. */
-  note(info: Pick<GraphQLResolveInfo, 'path'>, outcome: ProfileOutcome): void {
-    const ageSeconds = staleAge(outcome);
-    if (ageSeconds !== undefined) this.paths.push({ path: responsePathAsArray(info.path), ageSeconds });
-  }
-}
-
-/**
- * Says in `extensions.stale` which paths were answered from expired cache entries and how old they
- * are: such answers carry no error, so without this a client could not tell them from fresh ones.
- */
-export function staleExtensionPlugin(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ contextValue, response }) {
-          const { paths } = contextValue.stale;
-          if (paths.length === 0 || response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, stale: paths };
-        },
-      };
-    },
-  };
 }

@@ -1,26 +1,27 @@
 import DataLoader from 'dataloader';
-import { MAX_BATCH_SIZE } from '../upstream/client.js';
-import type { FetchProfiles, ProfileOutcome, ProfileResult } from '../upstream/profiles.js';
-import type { GraphField } from './fields.js';
+import type { GraphField } from '../graph-api/fields.js';
+import type { Psid } from '../graph-api/ids.js';
+import { MAX_BATCH_SIZE } from '../graph-api/client.js';
+import type { Lookup, ProfileOutcome, ProfileResult } from '../graph-api/lookup.js';
 
 /**
- * Per-operation profile loader. Every `profile` field resolved in one tick for the same PSID joins
- * one sub-request carrying the union of the Graph fields they asked for; up to 50 PSIDs share one
- * batch call.
+ * Per-operation profile loader, on top of a Page's chain. Every `profile` field resolved in one
+ * tick for the same PSID joins one sub-request carrying the union of the Graph fields they asked
+ * for; up to 50 PSIDs share one batch call.
  */
 export class ProfileLoader {
   // Private: DataLoader keys are PSIDs, so the fields travel beside them. `wanted` gathers fields
   // until the batch is dispatched; `sent` remembers what each dispatched lookup asked for, so a
   // later request for a field outside it starts a new lookup instead of reusing one that lacks it.
-  private readonly wanted = new Map<string, Set<GraphField>>();
-  private readonly sent = new Map<string, ReadonlySet<GraphField>>();
-  private readonly loader: DataLoader<string, ProfileOutcome>;
+  private readonly wanted = new Map<Psid, Set<GraphField>>();
+  private readonly sent = new Map<Psid, ReadonlySet<GraphField>>();
+  private readonly loader: DataLoader<Psid, ProfileOutcome>;
 
-  constructor(fetch: FetchProfiles) {
-    this.loader = new DataLoader((psids) => this.dispatch(psids, fetch), { maxBatchSize: MAX_BATCH_SIZE });
+  constructor(lookup: Lookup) {
+    this.loader = new DataLoader((psids) => this.dispatch(psids, lookup), { maxBatchSize: MAX_BATCH_SIZE });
   }
 
-  load(psid: string, fields: ReadonlySet<GraphField>): Promise<ProfileOutcome> {
+  load(psid: Psid, fields: ReadonlySet<GraphField>): Promise<ProfileOutcome> {
     const sent = this.sent.get(psid);
     if (sent && ![...fields].every((field) => sent.has(field))) {
       this.sent.delete(psid);
@@ -31,19 +32,19 @@ export class ProfileLoader {
     return this.loader.load(psid);
   }
 
-  private want(psid: string, fields: Iterable<GraphField>): void {
+  private want(psid: Psid, fields: Iterable<GraphField>): void {
     let set = this.wanted.get(psid);
     if (!set) this.wanted.set(psid, (set = new Set()));
     for (const field of fields) set.add(field);
   }
 
-  private async dispatch(psids: readonly string[], fetch: FetchProfiles): Promise<ProfileResult[]> {
+  private async dispatch(psids: readonly Psid[], lookup: Lookup): Promise<ProfileResult[]> {
     const requests = psids.map((psid) => {
       const fields = this.wanted.get(psid) ?? new Set<GraphField>();
       this.wanted.delete(psid);
       this.sent.set(psid, fields);
       return { psid, fields: [...fields] };
     });
-    return fetch(requests);
+    return (await lookup(requests, {})).results;
   }
 }

@@ -1,4 +1,4 @@
-import { isNumericId } from '../config.js';
+import { isNumericId } from '../graph-api/ids.js';
 import type { Referral } from '../referrals/store.js';
 
 interface RawReferral {

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from '../http.js';
-import type { Logger } from '../logger.js';
+import { readBody } from '../http/body.js';
+import type { Route } from '../http/server.js';
+import type { Logger } from '../observability/logger.js';
 import type { ReferralStore } from '../referrals/store.js';
 import { MalformedDelivery, referralsOf } from './events.js';
 import { matchingSecret } from './signature.js';
@@ -20,13 +21,13 @@ export interface WebhookOptions {
 }
 
 /**
- * The Messenger webhook: the subscription handshake (GET) and signed deliveries (POST). A delivery
- * is answered 200 only after its referrals are durably stored, so Meta retries what was not.
+ * The Messenger webhook at /webhook: the subscription handshake (GET) and signed deliveries (POST).
+ * A delivery is answered 200 only after its referrals are durably stored, so Meta retries what was
+ * not. It authenticates by signature, not by API key.
  */
-export function createWebhookHandler(options: WebhookOptions) {
+export function webhookRoute(options: WebhookOptions): Route {
   const verifyToken = Buffer.from(options.verifyToken);
-
-  return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     if (req.method === 'GET') {
       const params = new URLSearchParams(search);
       const token = Buffer.from(params.get('hub.verify_token') ?? '');
@@ -57,6 +58,11 @@ export function createWebhookHandler(options: WebhookOptions) {
     });
     await options.store.record(referrals);
     reply(res, 200, 'EVENT_RECEIVED');
+  };
+  return async (req, res, path, search) => {
+    if (path !== WEBHOOK_PATH) return false;
+    await serve(req, res, search);
+    return true;
   };
 }
 

@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import { openCacheStore } from './cache/store.js';
+import { systemClock, type Clock } from './clock.js';
+import type { GatewayConfig } from './config.js';
+import { createApollo } from './graphql/apollo.js';
+import type { GatewayContext } from './graphql/context.js';
+import { StaleAnswers } from './graphql/plugins/stale-extension.js';
+import { bearerCheck } from './http/auth.js';
+import { opsRoutes } from './http/ops-routes.js';
+import { Readiness } from './http/readiness.js';
+import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
+import type { Logger } from './observability/logger.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { chargeExchange } from './observability/request-scope.js';
+import type { PageRuntime } from './pages/chain.js';
+import { observePages, UpstreamMetrics } from './pages/metrics.js';
+import { Pages } from './pages/pages.js';
+import { ProfileLoader } from './profile/loader.js';
+import { FileReferralStore } from './referrals/file-store.js';
+import { RedisReferralStore } from './referrals/redis-store.js';
+import { WEBHOOK_PATH, webhookRoute } from './webhook/handler.js';
+
+/**
+ * Bound of one Redis command of the referral store. Longer than the cache's REDIS_TIMEOUT_MS: a
+ * webhook delivery waits for its write (Meta retries on failure), it is not on a client's path.
+ */
+const REFERRAL_REDIS_TIMEOUT_MS = 2000;
+
+export interface Gateway {
+  /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
+  readonly url: string;
+  /** URL of the webhook endpoint (served only with webhook capture on). */
+  readonly webhookUrl: string;
+  readonly port: number;
+  /** The configured Pages, each with its chain and the state its layers keep (throttle, breaker). */
+  readonly pages: Pages;
+  /** Checks behind /readyz; dependencies (Redis) add theirs. */
+  readonly readiness: Readiness;
+  /** This gateway's Prometheus registry and metrics. */
+  readonly metrics: GatewayMetrics;
+  /** Stops accepting, lets in-flight operations finish, closes upstream connections. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** The clock every expiry rule reads; tests pass one they can move. @default systemClock */
+  readonly clock?: Clock;
+}
+
+/**
+ * The composition root: builds every part from the config and wires them together. A request
+ * crosses them in this order: http/ → graphql/ → profile/ → pages/ (each Page's chain: cache/,
+ * then graph-api/ layers) → the Graph API.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const metrics = new GatewayMetrics();
+  const readiness = new Readiness();
+  const cache = await openCacheStore(config, logger);
+  if (cache && config.redisUrl) readiness.add('redis', () => cache.reachable());
+
+  const pages = new Pages(config, {
+    clock,
+    metrics: new UpstreamMetrics(metrics),
+    cacheStore: cache?.store,
+    onExchange: chargeExchange,
+  });
+  observePages(metrics, pages.all);
+
+  const referrals = !config.webhookVerifyToken
+    ? undefined
+    : config.redisUrl
+      ? RedisReferralStore.open(config.redisUrl, REFERRAL_REDIS_TIMEOUT_MS)
+      : await FileReferralStore.open(config.dataDir);
+
+  const httpServer: Server = createServer();
+  // A client trickling its headers or body must not hold a connection (and a drain) open for long.
+  httpServer.headersTimeout = 10_000;
+  httpServer.requestTimeout = 30_000;
+  const apollo = createApollo(config, logger, httpServer);
+  await apollo.start();
+
+  const context = async (): Promise<GatewayContext> => {
+    const loaders = new Map<PageRuntime, ProfileLoader>();
+    return {
+      pages,
+      profiles: (page) => {
+        let loader = loaders.get(page);
+        if (!loader) loaders.set(page, (loader = new ProfileLoader(page.lookup)));
+        return loader;
+      },
+      graphApiVersion: config.graphApiVersion,
+      referrals,
+      stale: new StaleAnswers(),
+    };
+  };
+
+  const authorized = config.gatewayApiKeys.length > 0 ? bearerCheck(config.gatewayApiKeys) : undefined;
+  if (!authorized && config.nodeEnv === 'production') {
+    logger.error(
+      'GATEWAY_API_KEYS is not set: the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS.',
+    );
+  }
+  const webhook =
+    referrals && config.webhookVerifyToken
+      ? webhookRoute({
+          verifyToken: config.webhookVerifyToken,
+          appSecrets: [...new Set(pages.all.flatMap((page) => (page.appSecret ? [page.appSecret] : [])))],
+          appSecretOf: (pageId) => pages.appSecretOf(pageId),
+          store: referrals,
+          maxBytes: config.maxRequestBytes,
+          logger,
+        })
+      : undefined;
+  const ops = opsRoutes({
+    readiness,
+    metrics,
+    metricsAuthorized: config.metricsApiKey ? bearerCheck([config.metricsApiKey]) : undefined,
+  });
+  serveHttp(httpServer, {
+    apollo,
+    context,
+    authorized,
+    maxRequestBytes: config.maxRequestBytes,
+    routes: webhook ? [webhook, ops] : [ops],
+    metrics,
+    logger,
+  });
+
+  const port = await listen(httpServer, config.port, config.host);
+  readiness.serving();
+  const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${origin}${GRAPHQL_PATH}`,
+    webhookUrl: `${origin}${WEBHOOK_PATH}`,
+    port,
+    pages,
+    readiness,
+    metrics,
+    close: () =>
+      (closing ??= (async () => {
+        readiness.draining();
+        await apollo.stop();
+        await pages.close();
+        await cache?.close();
+        await referrals?.close();
+      })()),
+  };
+}

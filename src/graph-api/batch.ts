@@ -1,0 +1,60 @@
+import { upstreamUnavailable } from '../errors.js';
+import { classifyGraphError, errorEnvelope, NO_PROFILE } from './classify.js';
+import { MAX_BATCH_SIZE, type GraphClient } from './client.js';
+import { parseJson } from './json.js';
+import type { Lookup, LookupLayer, ProfileRequest, ProfileResult } from './lookup.js';
+import type { BatchEntry, GraphProfile } from './types.js';
+
+/**
+ * The innermost Lookup: up to 50 users in one batch call, each a `GET {psid}?fields=…`
+ * sub-request; one result per request, in order. Never throws for upstream trouble.
+ */
+export function sendBatch(client: GraphClient): Lookup {
+  return async (requests, { signal }) => {
+    const answer = await client.batch(requests.map(relativeUrl), signal);
+    if (!answer.ok) return { results: requests.map(() => answer.error), headers: answer.headers, failure: answer.error };
+    return { results: answer.entries.map(toResult), headers: answer.headers };
+  };
+}
+
+/** The only place a PSID enters a URL; ProfileRequest.psid is a validated Psid. */
+function relativeUrl({ psid, fields }: ProfileRequest): string {
+  return `${psid}?fields=${fields.join(',')}`;
+}
+
+/**
+ * Splits a lookup into batches of at most 50 sub-requests, sent concurrently. A request with no
+ * fields left (all known to be unreadable) is answered with an empty profile and never sent.
+ */
+export function batches(): LookupLayer {
+  return (next) => async (requests, call) => {
+    const results: ProfileResult[] = requests.map(() => ({ kind: 'profile', data: {} }));
+    const asking = requests.flatMap((request, i) => (request.fields.length > 0 ? [i] : []));
+    const chunks: number[][] = [];
+    for (let start = 0; start < asking.length; start += MAX_BATCH_SIZE) chunks.push(asking.slice(start, start + MAX_BATCH_SIZE));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const answered = await next(
+          chunk.map((i) => requests[i]!),
+          call,
+        );
+        chunk.forEach((i, k) => (results[i] = answered.results[k]!));
+      }),
+    );
+    return { results };
+  };
+}
+
+function toResult(entry: BatchEntry): ProfileResult {
+  if (entry === null) return upstreamUnavailable('The Graph API did not finish this lookup in time');
+  const body = parseJson(entry.body);
+  if (entry.code === 200 && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    return { kind: 'profile', data: body as GraphProfile };
+  }
+  const envelope = errorEnvelope(body);
+  if (!envelope) {
+    return upstreamUnavailable(`Unusable answer for a lookup (HTTP ${entry.code})`);
+  }
+  const classified = classifyGraphError(entry.code, envelope);
+  return classified === NO_PROFILE ? { kind: 'none' } : classified;
+}

@@ -1,0 +1,133 @@
+import { ErrorCode, hasCode, type GatewayError } from '../errors.js';
+import type { Capabilities } from './capabilities.js';
+import { fieldUnavailable, isGraphField, permissionFor, permissionRequired, type GraphField } from './fields.js';
+import type { Lookup, LookupCall, LookupLayer, ProfileRequest, ProfileResult } from './lookup.js';
+
+const MAX_DEGRADE_ROUNDS = 10;
+
+/** 2018247 does not say which permission is missing; the fields that need none are probed together. */
+const isPermissionProbeCandidate = (result: ProfileResult) =>
+  hasCode(result, ErrorCode.PERMISSION_REQUIRED) && result.graph?.subcode === 2018247;
+
+type MutableRequest = { psid: ProfileRequest['psid']; fields: GraphField[] };
+
+/**
+ * Consent-aware degradation: trades a failed lookup for the fields that can be had plus a typed
+ * error for each one that cannot. Fields known to be unreadable are left out up front; a field the
+ * version lacks is dropped and the rest asked again; an unnamed missing permission is found by
+ * asking each permission-gated field alone, beside the basic fields. What is learnt is remembered
+ * in `capabilities`.
+ */
+export function degradation(capabilities: Capabilities, graphApiVersion: string): LookupLayer {
+  return (next) => async (requests, call) => {
+    const fieldErrors = requests.map(() => new Map<GraphField, GatewayError>());
+    const asked = requests.map((request, i) => ({
+      psid: request.psid,
+      fields: request.fields.filter((field) => {
+        const known = capabilities.missingError(field);
+        if (known) fieldErrors[i]!.set(field, known);
+        return !known;
+      }),
+    }));
+    const { results } = await next(asked, call);
+    await degrade({ next, call, capabilities, graphApiVersion }, asked, results, fieldErrors);
+    return {
+      results: results.map((result, i) => {
+        const errors = fieldErrors[i]!;
+        if (!(result instanceof Error) && result.kind === 'profile' && errors.size > 0) return { ...result, fieldErrors: errors };
+        return result;
+      }),
+    };
+  };
+}
+
+interface Round {
+  readonly next: Lookup;
+  readonly call: LookupCall;
+  readonly capabilities: Capabilities;
+  readonly graphApiVersion: string;
+}
+
+/** Turns whole-lookup failures that concern some fields only into per-field errors. */
+async function degrade(
+  round: Round,
+  requests: MutableRequest[],
+  results: ProfileResult[],
+  fieldErrors: Map<GraphField, GatewayError>[],
+): Promise<void> {
+  const { next, call, capabilities, graphApiVersion } = round;
+  // Each round removes at least one field from a request, so a handful of rounds is enough.
+  for (let n = 0; n < MAX_DEGRADE_ROUNDS; n++) {
+    const retryIndexes: number[] = [];
+    const probeIndexes: number[] = [];
+    results.forEach((result, i) => {
+      const missing = hasCode(result, ErrorCode.FIELD_UNAVAILABLE) ? result.extensions.graphField : undefined;
+      const request = requests[i]!;
+      if (typeof missing === 'string' && isGraphField(missing) && request.fields.includes(missing)) {
+        const error = fieldUnavailable(missing, graphApiVersion);
+        capabilities.remember(missing, error);
+        fieldErrors[i]!.set(missing, error);
+        request.fields = request.fields.filter((f) => f !== missing);
+        retryIndexes.push(i);
+      } else if (isPermissionProbeCandidate(result) && request.fields.length > 0) {
+        probeIndexes.push(i);
+      }
+    });
+    if (retryIndexes.length === 0 && probeIndexes.length === 0) return;
+    const [retried] = await Promise.all([
+      next(
+        retryIndexes.map((i) => requests[i]!),
+        call,
+      ),
+      probePermissions(
+        round,
+        probeIndexes.map((i) => requests[i]!),
+      ).then((probed) =>
+        probed.forEach(({ result, denied }, k) => {
+          const i = probeIndexes[k]!;
+          results[i] = result;
+          for (const field of denied) fieldErrors[i]!.set(field, permissionRequired(field));
+          requests[i]!.fields = requests[i]!.fields.filter((f) => !denied.includes(f));
+        }),
+      ),
+    ]);
+    retryIndexes.forEach((i, k) => (results[i] = retried.results[k]!));
+  }
+}
+
+/** One more batch: per user, the fields sharing a permission together, each group alone. */
+async function probePermissions(
+  { next, call, capabilities }: Round,
+  requests: readonly ProfileRequest[],
+): Promise<{ result: ProfileResult; denied: GraphField[] }[]> {
+  const groups = requests.map((request) => {
+    const byPermission = new Map<string, GraphField[]>();
+    for (const field of request.fields) {
+      const permission = permissionFor(field);
+      byPermission.set(permission, [...(byPermission.get(permission) ?? []), field]);
+    }
+    return [...byPermission.values()];
+  });
+  const subRequests = groups.flatMap((fieldGroups, i) => fieldGroups.map((fields) => ({ psid: requests[i]!.psid, fields })));
+  const { results: answers } = subRequests.length > 0 ? await next(subRequests, call) : { results: [] };
+  let at = 0;
+  return groups.map((fieldGroups) => {
+    const denied: GraphField[] = [];
+    let data = {};
+    let failure: ProfileResult | undefined;
+    for (const fields of fieldGroups) {
+      const answer = answers[at++]!;
+      if (isPermissionProbeCandidate(answer)) {
+        for (const field of fields) {
+          denied.push(field);
+          capabilities.remember(field, permissionRequired(field));
+        }
+      } else if (answer instanceof Error || answer.kind === 'none') {
+        failure ??= answer;
+      } else {
+        data = { ...data, ...answer.data };
+      }
+    }
+    return { result: failure ?? { kind: 'profile', data }, denied };
+  });
+}

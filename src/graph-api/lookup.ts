@@ -1,0 +1,55 @@
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import type { GatewayError } from '../errors.js';
+import type { GraphField } from './fields.js';
+import type { Psid } from './ids.js';
+import type { GraphProfile } from './types.js';
+
+export interface ProfileRequest {
+  readonly psid: Psid;
+  /** Graph API field names, e.g. first_name. */
+  readonly fields: readonly GraphField[];
+}
+
+/**
+ * What a lookup yielded for one user: a profile, no profile, or (as an Error) a failure for that
+ * user alone. A profile may lack some requested fields, each with the error that explains why.
+ */
+export type ProfileOutcome =
+  | {
+      readonly kind: 'profile';
+      readonly data: GraphProfile;
+      readonly fieldErrors?: ReadonlyMap<GraphField, GatewayError>;
+    }
+  | { readonly kind: 'none' };
+export type ProfileResult = ProfileOutcome | Error;
+
+/** What a layer answers for a list of requests: one result per request, in order. */
+export interface Answer {
+  readonly results: ProfileResult[];
+  /** Headers of the HTTP answer these results came in, when they came in one (usage figures). */
+  readonly headers?: IncomingHttpHeaders | undefined;
+  /** Set when one HTTP exchange failed as a whole (every result is then this error). */
+  readonly failure?: Error | undefined;
+  /** Asking again now is pointless (an open breaker): retries stop. */
+  readonly final?: boolean;
+}
+
+/** Travels with a lookup through every layer. */
+export interface LookupCall {
+  /** Aborts when the lookup's deadline passes; set by the deadline layer. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * The seam every layer shares: from the per-operation loader down to the HTTP client, a Page's
+ * lookups are one Lookup wrapped in others.
+ */
+export type Lookup = (requests: readonly ProfileRequest[], call: LookupCall) => Promise<Answer>;
+
+/** One layer of a Page's chain, as undici composes interceptors: it gets the next and returns itself. */
+export type LookupLayer = (next: Lookup) => Lookup;
+
+/** `layers[0]` outermost, `last` innermost; absent (switched-off) layers are skipped. */
+export function compose(layers: readonly (LookupLayer | undefined)[], last: Lookup): Lookup {
+  return layers.reduceRight<Lookup>((next, layer) => (layer ? layer(next) : next), last);
+}

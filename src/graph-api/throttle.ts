@@ -1,0 +1,77 @@
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import type { Clock } from '../clock.js';
+import { ErrorCode, hasCode, rateLimited } from '../errors.js';
+import type { LookupLayer } from './lookup.js';
+import { parseUsage, peakPercent, regainMinutes, type Usage } from './usage.js';
+
+export interface ThrottleOptions {
+  /** Back-off after a rate-limit answer that says nothing about when to come back. */
+  readonly defaultBackoffMs: number;
+}
+
+/**
+ * Stops calls to the Graph API while it says the quota is used up: a usage header at 100%, a
+ * positive estimated_time_to_regain_access, or a rate-limit error code. Calling on would only
+ * prolong the throttling, since every sub-request counts against the quota.
+ */
+export class Throttle {
+  private blockedUntil = 0;
+  /** The latest usage figures seen, for metrics. */
+  latest: (Usage & { readonly at: number }) | undefined;
+  private lastRaw: string | undefined;
+  private lastUsage: Usage | undefined;
+
+  constructor(
+    private readonly options: ThrottleOptions,
+    private readonly now: Clock,
+  ) {}
+
+  /** Seconds until calls may resume, or undefined when they may go ahead now. */
+  retryAfterSeconds(): number | undefined {
+    const wait = this.blockedUntil - this.now();
+    return wait > 0 ? Math.ceil(wait / 1000) : undefined;
+  }
+
+  /** Reads the usage headers of any answer. */
+  observe(headers: IncomingHttpHeaders | undefined): void {
+    // Most answers repeat the previous figures: parse only what changed.
+    const raw = `${headers?.['x-app-usage'] ?? ''}\n${headers?.['x-business-use-case-usage'] ?? ''}`;
+    const usage = raw === this.lastRaw && this.lastUsage ? this.lastUsage : parseUsage(headers);
+    this.lastRaw = raw;
+    this.lastUsage = usage;
+    if (!usage.app && usage.businessUseCases.length === 0) return;
+    this.latest = { ...usage, at: this.now() };
+    const minutes = regainMinutes(usage);
+    if (minutes > 0) this.blockFor(minutes * 60_000);
+    else if (peakPercent(usage) >= 100) this.blockFor(this.options.defaultBackoffMs);
+  }
+
+  /** A rate-limit error code arrived: back off as the headers say, else for the default. */
+  rateLimited(headers: IncomingHttpHeaders | undefined): void {
+    this.observe(headers);
+    if (this.retryAfterSeconds() === undefined) this.blockFor(this.options.defaultBackoffMs);
+  }
+
+  private blockFor(ms: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
+  }
+}
+
+/**
+ * Fails fast with RATE_LIMITED (and retryAfterSeconds), with no upstream call, while the Page is
+ * throttled; reads the usage headers of every answer and backs off on rate-limit codes.
+ */
+export function throttled(throttle: Throttle): LookupLayer {
+  return (next) => async (requests, call) => {
+    const wait = throttle.retryAfterSeconds();
+    if (wait !== undefined) return { results: requests.map(() => rateLimited({ retryAfterSeconds: wait })) };
+    const answer = await next(requests, call);
+    throttle.observe(answer.headers);
+    if (!answer.results.some((r) => hasCode(r, ErrorCode.RATE_LIMITED))) return answer;
+    throttle.rateLimited(answer.headers);
+    const retryAfterSeconds = throttle.retryAfterSeconds();
+    if (retryAfterSeconds === undefined) return answer;
+    const results = answer.results.map((r) => (hasCode(r, ErrorCode.RATE_LIMITED) ? r.with({ retryAfterSeconds }) : r));
+    return { ...answer, results };
+  };
+}

@@ -1,0 +1,75 @@
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import { parseJson } from './json.js';
+
+/** Whole-number percentages of a quota, as the Graph API reports them. */
+export interface UsageFigures {
+  readonly call_count: number;
+  readonly total_cputime: number;
+  readonly total_time: number;
+}
+
+export interface BusinessUseCaseUsage extends UsageFigures {
+  /** The business or Page the figures are for. */
+  readonly id: string;
+  readonly type: string;
+  /** Minutes until calls are allowed again; 0 when not throttled. */
+  readonly estimated_time_to_regain_access: number;
+}
+
+/** What one answer's usage headers say. */
+export interface Usage {
+  readonly app: UsageFigures | undefined;
+  readonly businessUseCases: readonly BusinessUseCaseUsage[];
+}
+
+/** Parses X-App-Usage and X-Business-Use-Case-Usage; anything malformed is ignored. */
+export function parseUsage(headers: IncomingHttpHeaders | undefined): Usage {
+  const app = figures(parseJson(header(headers, 'x-app-usage') ?? ''));
+  const businessUseCases: BusinessUseCaseUsage[] = [];
+  const buc = parseJson(header(headers, 'x-business-use-case-usage') ?? '');
+  if (typeof buc === 'object' && buc !== null && !Array.isArray(buc)) {
+    for (const [id, entries] of Object.entries(buc)) {
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        const f = figures(entry);
+        if (!f) continue;
+        const e = entry as { type?: unknown; estimated_time_to_regain_access?: unknown };
+        businessUseCases.push({
+          ...f,
+          id,
+          type: typeof e.type === 'string' ? e.type : 'unknown',
+          estimated_time_to_regain_access: finite(e.estimated_time_to_regain_access),
+        });
+      }
+    }
+  }
+  return { app, businessUseCases };
+}
+
+/** The highest percentage among the figures that decide throttling (business use case wins). */
+export function peakPercent(usage: Usage): number {
+  const deciding = usage.businessUseCases.length > 0 ? usage.businessUseCases : usage.app ? [usage.app] : [];
+  return Math.max(0, ...deciding.map((f) => Math.max(f.call_count, f.total_cputime, f.total_time)));
+}
+
+/** Minutes until access is regained, per the business-use-case header; 0 when not throttled. */
+export function regainMinutes(usage: Usage): number {
+  return Math.max(0, ...usage.businessUseCases.map((b) => b.estimated_time_to_regain_access));
+}
+
+function header(headers: IncomingHttpHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function figures(value: unknown): UsageFigures | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.call_count === undefined && v.total_cputime === undefined && v.total_time === undefined) return undefined;
+  return { call_count: finite(v.call_count), total_cputime: finite(v.total_cputime), total_time: finite(v.total_time) };
+}
+
+function finite(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
+}

@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GatewayConfig } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayContext } from './context.js';
+import { createFormatError } from './format-error.js';
+import { operationLimits } from './limits.js';
+import { operationOutcomePlugin } from './plugins/operation-outcome.js';
+import { staleExtensionPlugin } from './plugins/stale-extension.js';
+import { resolvers } from './resolvers.js';
+import { loadTypeDefs } from './schema.js';
+
+/** Apollo Server with the gateway's schema, limits, masking and plugins; not yet started. */
+export function createApollo(config: GatewayConfig, logger: Logger, httpServer: Server): ApolloServer<GatewayContext> {
+  const production = config.nodeEnv === 'production';
+  const limits = operationLimits(config);
+  return new ApolloServer<GatewayContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    formatError: createFormatError(logger),
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    // Apollo's defaults, stated because the gateway's limits rely on them: one operation per HTTP
+    // request, and no simple (CORS-free) requests that a browser could be tricked into sending.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // main.ts owns signal handling and exits 0 after a drain; Apollo's handler would re-raise.
+    stopOnTerminationSignals: false,
+    logger,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      // Profiles are private and never cacheable, so the HTTP layer always says no-store. Apollo's
+      // default cache-control plugin would reach the same header by hooking every field resolver,
+      // which cost ~15% of the CPU of a one-user operation (BENCHMARKS.md).
+      ApolloServerPluginCacheControlDisabled(),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ...limits.plugins,
+      operationOutcomePlugin(),
+      staleExtensionPlugin(),
+    ],
+  });
+}

@@ -1,0 +1,20 @@
+import type { GatewayError } from '../errors.js';
+import type { GraphField } from '../graph-api/fields.js';
+import type { Psid } from '../graph-api/ids.js';
+import type { GraphProfile } from '../graph-api/types.js';
+import type { PageRuntime } from '../pages/chain.js';
+
+/** Parent value of MessengerUser resolvers. */
+export interface UserParent {
+  readonly psid: Psid;
+  readonly page: PageRuntime;
+}
+
+/** Parent value of MessengerProfile resolvers: the Graph API's answer for the user. */
+export interface ProfileParent {
+  readonly psid: Psid;
+  readonly page: PageRuntime;
+  readonly data: GraphProfile;
+  /** Requested fields the gateway could not get, each with the error to report at its path. */
+  readonly fieldErrors?: ReadonlyMap<GraphField, GatewayError> | undefined;
+}

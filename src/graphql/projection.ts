@@ -1,0 +1,56 @@
+import {
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  getDirectiveValues,
+  Kind,
+  type FragmentSpreadNode,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  type InlineFragmentNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { isProfileField, type ProfileField } from '../graph-api/fields.js';
+
+/**
+ * The MessengerProfile fields selected under the `profile` field being resolved, across aliases,
+ * named and inline fragments, honouring @skip and @include with the operation's variables.
+ */
+export function selectedProfileFields(info: GraphQLResolveInfo): Set<ProfileField> {
+  const selected = new Set<ProfileField>();
+  const visitedFragments = new Set<string>();
+
+  const visit = (selectionSet: SelectionSetNode | undefined): void => {
+    if (!selectionSet) return;
+    for (const selection of selectionSet.selections) {
+      if (!isIncluded(selection, info.variableValues)) continue;
+      switch (selection.kind) {
+        case Kind.FIELD:
+          if (isProfileField(selection.name.value)) selected.add(selection.name.value);
+          break;
+        case Kind.INLINE_FRAGMENT:
+          visit(selection.selectionSet);
+          break;
+        case Kind.FRAGMENT_SPREAD: {
+          const name = selection.name.value;
+          // Validation forbids fragment cycles; this only skips a fragment spread twice.
+          if (visitedFragments.has(name)) break;
+          visitedFragments.add(name);
+          visit(info.fragments[name]?.selectionSet);
+          break;
+        }
+      }
+    }
+  };
+
+  for (const node of info.fieldNodes) visit(node.selectionSet);
+  return selected;
+}
+
+function isIncluded(
+  node: FieldNode | InlineFragmentNode | FragmentSpreadNode,
+  variables: GraphQLResolveInfo['variableValues'],
+): boolean {
+  if (!node.directives?.length) return true;
+  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
+}

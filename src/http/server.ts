@@ -1,0 +1,94 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApolloServer, BaseContext, ContextThunk } from '@apollo/server';
+import { ErrorCode } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { reportOperation } from '../observability/operation-report.js';
+import { newRequestScope, requestIdFrom, runInScope } from '../observability/request-scope.js';
+import type { BearerCheck } from './auth.js';
+import { headerMap, parseBody, readBody, splitUrl } from './body.js';
+import { HttpError, send, sendError } from './respond.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** A handler for one path besides /graphql; answers false when the path is not its own. */
+export type Route = (req: IncomingMessage, res: ServerResponse, path: string, search: string) => Promise<boolean>;
+
+export interface GatewayHttpOptions<TContext extends BaseContext> {
+  readonly apollo: ApolloServer<TContext>;
+  /** Builds each operation's context. */
+  readonly context: ContextThunk<TContext>;
+  /** When set, GraphQL requests need one of its Bearer keys. */
+  readonly authorized: BearerCheck | undefined;
+  readonly maxRequestBytes: number;
+  /** Tried in order for any other path (webhook, ops endpoints). */
+  readonly routes: readonly Route[];
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+}
+
+/**
+ * Serves GraphQL over `node:http` through Apollo's `executeHTTPGraphQLRequest`: API key, body
+ * limit, then Apollo; one log line and the operation metrics once the response is sent.
+ */
+export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
+  const { apollo, context, authorized, maxRequestBytes, routes, metrics, logger } = options;
+
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    const { path, search } = splitUrl(req.url);
+    const served = path === GRAPHQL_PATH ? serveGraphQL(req, res, requestId, search) : serveRoute(req, res, path, search);
+    served.catch((error: unknown) => fail(res, error, requestId));
+  });
+
+  async function serveRoute(req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> {
+    for (const route of routes) if (await route(req, res, path, search)) return;
+    throw new HttpError(404, `Not found. The GraphQL endpoint is ${GRAPHQL_PATH}.`);
+  }
+
+  function fail(res: ServerResponse, error: unknown, requestId: string): void {
+    if (!(error instanceof HttpError)) logger.error({ err: error, requestId }, 'request failed');
+    sendError(res, error);
+  }
+
+  async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
+    const scope = newRequestScope(requestId);
+    const started = performance.now();
+    try {
+      await runInScope(scope, async () => {
+        // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
+        const runsNothing = req.method === 'GET' && search === '';
+        if (authorized && !runsNothing && !authorized(req.headers.authorization)) {
+          throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
+            'www-authenticate': 'Bearer',
+            connection: 'close',
+          });
+        }
+        const method = (req.method ?? 'GET').toUpperCase();
+        const headers = headerMap(req);
+        const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
+        const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search, body }, context });
+        await send(res, response);
+      });
+    } catch (error) {
+      if (error instanceof HttpError && error.code) scope.errorCodes = [error.code];
+      fail(res, error, requestId);
+    } finally {
+      reportOperation(scope, { status: res.statusCode, durationMs: performance.now() - started }, { metrics, logger });
+    }
+  }
+}
+
+/** Listens on host:port; resolves with the port actually bound (PORT=0 picks one). */
+export async function listen(httpServer: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  return (httpServer.address() as AddressInfo).port;
+}

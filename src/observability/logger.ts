@@ -1,0 +1,76 @@
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+import { secretsOf, type GatewayConfig } from '../config.js';
+import { currentScope } from './request-scope.js';
+
+export type Logger = PinoLogger;
+
+/** Keys whose values never reach a log line, wherever they appear (up to three levels deep). */
+export const REDACTED_KEYS = [
+  'access_token',
+  'appsecret_proof',
+  'authorization',
+  'pageAccessToken',
+  'appSecret',
+  'gatewayApiKeys',
+  'metricsApiKey',
+  'extraPages',
+  // May carry a password.
+  'redisUrl',
+];
+
+type LoggerConfig = Pick<GatewayConfig, 'logLevel' | 'nodeEnv'> &
+  Partial<Pick<GatewayConfig, 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'metricsApiKey' | 'extraPages' | 'redisUrl'>>;
+
+/**
+ * JSON logs (pretty on a terminal in development). Secrets are kept out twice: by key (redaction)
+ * and by value (every configured secret is replaced in the written line), so a token that slips
+ * into an error message or a URL is still never printed. Lines logged while serving a request carry
+ * its requestId. `destination` defaults to stdout; tests pass a stream to capture lines.
+ */
+export function createLogger(config: LoggerConfig, destination?: DestinationStream): Logger {
+  const prettyOutput = destination === undefined && config.nodeEnv === 'development' && process.stdout.isTTY;
+  const out =
+    destination ??
+    (prettyOutput
+      ? pretty({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+      : bufferedStdout());
+  return pino(
+    {
+      level: config.logLevel,
+      redact: {
+        paths: REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
+        censor: '[redacted]',
+      },
+      mixin: (logged) => {
+        const scope = currentScope();
+        return scope && !('requestId' in logged) ? { requestId: scope.requestId } : {};
+      },
+    },
+    scrubbing(out, secretsOf(config)),
+  );
+}
+
+/**
+ * stdout, written in chunks of about 8 KiB and at least once a second, not a write per line: one
+ * write per operation line cost about a quarter of the gateway's throughput (BENCHMARKS.md). pino
+ * flushes it when the process exits, crash included.
+ */
+function bufferedStdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
+  setInterval(() => destination.flush(), 1000).unref();
+  return destination;
+}
+
+/** Replaces each secret, raw, JSON-escaped or URL-encoded, in every line before it is written. */
+function scrubbing(out: DestinationStream, secrets: readonly string[]): DestinationStream {
+  const forms = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]))];
+  if (forms.length === 0) return out;
+  return {
+    write(line: string) {
+      let clean = line;
+      for (const form of forms) clean = clean.replaceAll(form, '[redacted]');
+      out.write(clean);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
+
+/** How an operation ended, as counted in `gateway_operations_total{outcome}`. */
+export type OperationOutcome =
+  /** Data and no errors. */
+  | 'success'
+  /** Data with errors at some paths (e.g. one user NOT_FOUND). */
+  | 'partial'
+  /** Executed, but no data (a non-null root field failed). */
+  | 'failed'
+  /** Refused before execution: parse, validation, limits, variables, malformed HTTP. */
+  | 'rejected'
+  /** Refused for a missing or wrong API key. */
+  | 'unauthenticated';
+
+export interface OperationObservation {
+  /** Validated operation name; null for an anonymous operation; undefined when none was resolved. */
+  readonly name: string | null | undefined;
+  readonly outcome: OperationOutcome;
+  readonly durationMs: number;
+  readonly upstreamRequests: number;
+}
+
+/** Distinct operation names kept as label values; later ones share one label, so clients cannot grow the registry. */
+const MAX_OPERATION_NAMES = 100;
+const OTHER_OPERATIONS = '(other)';
+const ANONYMOUS = '(anonymous)';
+const UNRESOLVED = '(none)';
+
+type Config<C> = Omit<C, 'registers'>;
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (not prom-client's global one), so
+ * several gateways in one process do not clash. Other layers (the Pages' chains, the cache) add theirs
+ * with `counter()`, `gauge()` and `histogram()`, which register into the same registry.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly operations: Counter<'operation' | 'outcome'>;
+  private readonly operationDuration: Histogram<'operation'>;
+  private readonly operationUpstreamRequests: Histogram<'operation'>;
+  private readonly operationNames = new Set<string>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    this.operations = this.counter({
+      name: 'gateway_operations_total',
+      help: 'GraphQL operations by operation name and outcome.',
+      labelNames: ['operation', 'outcome'],
+    });
+    this.operationDuration = this.histogram({
+      name: 'gateway_operation_duration_seconds',
+      help: 'Time from request received to response sent, by operation name.',
+      labelNames: ['operation'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.operationUpstreamRequests = this.histogram({
+      name: 'gateway_operation_upstream_requests',
+      help: 'Graph API HTTP requests one operation cost, by operation name.',
+      labelNames: ['operation'],
+      buckets: [0, 1, 2, 3, 5, 10],
+    });
+  }
+
+  counter<T extends string>(config: Config<CounterConfiguration<T>>): Counter<T> {
+    return new Counter({ ...config, registers: [this.registry] });
+  }
+
+  gauge<T extends string>(config: Config<GaugeConfiguration<T>>): Gauge<T> {
+    return new Gauge({ ...config, registers: [this.registry] });
+  }
+
+  histogram<T extends string>(config: Config<HistogramConfiguration<T>>): Histogram<T> {
+    return new Histogram({ ...config, registers: [this.registry] });
+  }
+
+  observeOperation({ name, outcome, durationMs, upstreamRequests }: OperationObservation): void {
+    const operation = this.operationLabel(name);
+    this.operations.inc({ operation, outcome });
+    this.operationDuration.observe({ operation }, durationMs / 1000);
+    this.operationUpstreamRequests.observe({ operation }, upstreamRequests);
+  }
+
+  private operationLabel(name: string | null | undefined): string {
+    if (name === undefined) return UNRESOLVED;
+    if (name === null) return ANONYMOUS;
+    if (this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= MAX_OPERATION_NAMES) return OTHER_OPERATIONS;
+    this.operationNames.add(name);
+    return name;
+  }
+}

@@ -1,0 +1,41 @@
+import { configuredPages, type GatewayConfig } from '../config.js';
+import { badUserInput } from '../errors.js';
+import { pageChain, type ChainDependencies, type PageRuntime } from './chain.js';
+
+/**
+ * The Pages the gateway serves. PSIDs are page-scoped, so everything learnt from the Graph API is
+ * kept per Page: each has its own chain (pages/chain.ts).
+ */
+export class Pages {
+  readonly all: readonly PageRuntime[];
+  /** The Page of `user`/`users` without a pageId: PAGE_ID's, or the only one. */
+  readonly default: PageRuntime | undefined;
+  private readonly byId = new Map<string, PageRuntime>();
+
+  constructor(config: GatewayConfig, dependencies: Omit<ChainDependencies, 'config'>) {
+    this.all = configuredPages(config).map((page) => pageChain(page, { ...dependencies, config }));
+    if (this.all.length === 0) throw new TypeError('Pages needs at least one configured Page');
+    for (const page of this.all) if (page.id) this.byId.set(page.id, page);
+    this.default = config.pageAccessToken ? this.all[0] : this.all.length === 1 ? this.all[0] : undefined;
+  }
+
+  /** The Page an operation names, or the default one; BAD_USER_INPUT for an unknown Page. */
+  get(pageId: string | null | undefined): PageRuntime {
+    if (pageId === null || pageId === undefined) {
+      if (this.default) return this.default;
+      throw badUserInput('pageId is required: several Pages are configured.', { argument: 'pageId' });
+    }
+    const page = this.byId.get(pageId);
+    if (!page) throw badUserInput('Unknown pageId: the gateway is not configured for this Page.', { argument: 'pageId' });
+    return page;
+  }
+
+  /** The app secret that signs the Page's webhook deliveries. */
+  appSecretOf(pageId: string): string | undefined {
+    return this.byId.get(pageId)?.appSecret;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((page) => page.close()));
+  }
+}
