@@ -60,8 +60,8 @@ export async function startProcess(options: StartOptions): Promise<Running> {
     tail.push(line);
     if (tail.length > 20) tail.shift();
   };
-  createInterface({ input: child.stderr! }).on('line', keep);
-  const lines = createInterface({ input: child.stdout! });
+  createInterface({ input: child.stderr }).on('line', keep);
+  const lines = createInterface({ input: child.stdout });
 
   const timeoutMs = options.readyTimeoutMs ?? 15_000;
   let settled = false;
@@ -150,7 +150,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Resident set size of a process in bytes (`VmRSS`), or its peak so far (`VmHWM`); 0 when gone. */
-export function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
@@ -214,7 +214,7 @@ export async function startEmulator(script: string, latencyMs: number, cwd: stri
   const control = (path: string, init?: RequestInit) =>
     fetch(new URL(`/__emulator/${path}`, running.url), init).then(async (r) => {
       if (!r.ok) throw new Error(`emulator ${path}: HTTP ${r.status}`);
-      return r.json() as Promise<unknown>;
+      return r.json();
     });
   return {
     ...running,

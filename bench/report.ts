@@ -57,7 +57,7 @@ export interface Verdict {
   readonly met: boolean;
 }
 
-export const RSS_LIMIT_MB = 150;
+const RSS_LIMIT_MB = 150;
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -113,7 +113,7 @@ function find(rows: readonly Row[], latencyMs: number, scenario: ScenarioName, t
   return rows.find((r) => r.latencyMs === latencyMs && r.scenario === scenario && r.target === target);
 }
 
-export interface Ratio {
+interface Ratio {
   readonly latencyMs: number;
   readonly scenario: ScenarioName;
   /** gateway, or a gateway variant. */
@@ -124,7 +124,7 @@ export interface Ratio {
   readonly p99VsApollo?: number;
 }
 
-export function ratios(rows: readonly Row[]): Ratio[] {
+function ratios(rows: readonly Row[]): Ratio[] {
   return rows
     .filter((r) => r.target === 'gateway' || r.target.startsWith('gateway:'))
     .map((gw) => {
@@ -231,7 +231,7 @@ function fmt(value: number | undefined, digits = 1): string {
 }
 
 /** A table as aligned plain text (for the terminal) or as Markdown. */
-export function table(header: readonly string[], body: readonly (readonly string[])[], markdown: boolean): string {
+function table(header: readonly string[], body: readonly (readonly string[])[], markdown: boolean): string {
   if (markdown) {
     const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
     return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');

@@ -1,7 +1,7 @@
 import { generatedPsid } from '../src/demo/emulator/data.js';
 
 /** How many of the emulator's generated users the load rotates over. */
-export const ROTATING_USERS = 300;
+const ROTATING_USERS = 300;
 
 export type ScenarioName = 'one-user' | 'twenty-users' | 'hot-cache';
 

@@ -53,7 +53,7 @@ const START = '<!-- bench:results:start (written by `npm run bench`; edit outsid
 const END = '<!-- bench:results:end -->';
 
 /** The generated part of BENCHMARKS.md: machine, command, tables. */
-export function resultsSection(run: RunRecord): string {
+function resultsSection(run: RunRecord): string {
   const { machine: m, settings: s } = run;
   const connections = Object.entries(s.connections)
     .map(([latency, n]) => `${n} at ${latency} ms`)

@@ -178,7 +178,7 @@ function redisUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
-export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
+const DEFAULT_GRAPH_API_VERSION = 'v25.0';
 
 /** Parses and validates the environment. Throws a ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env): GatewayConfig {

@@ -1,59 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postGraphQL } from './helpers.js';
+import { spawnGateway, type GatewayProcess } from './process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gateway-demo-'));
 
-interface Started {
-  child: ChildProcess;
-  lines: Record<string, any>[];
-  exit: Promise<number | null>;
-}
-
-/** Runs src/main.ts as a user would (through tsx), with a clean environment plus `env`. */
-function run(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, any>[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ msg: line });
-      }
-    });
-  }
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, lines, exit };
-}
-
-async function waitForLine(started: Started, pattern: RegExp): Promise<Record<string, any>> {
-  for (let i = 0; i < 200; i++) {
-    const line = started.lines.find((l) => pattern.test(String(l.msg)));
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`No line matching ${pattern}; got ${JSON.stringify(started.lines)}`);
-}
+/** src/main.ts as a user runs it, with demo data kept in a temporary folder. */
+const run = (env: Record<string, string>) => spawnGateway({ DATA_DIR: dataDir, ...env });
 
 describe('npm start without a token (demo mode)', () => {
-  let started: Started | undefined;
+  let started: GatewayProcess | undefined;
   afterEach(() => {
     started?.child.kill('SIGKILL');
   });
 
   it('starts the emulator, says so, answers the headline query and stops cleanly on SIGTERM', async () => {
     started = run({ NODE_ENV: 'development' });
-    const demo = await waitForLine(started, /Demo mode/);
+    const demo = await started.waitForLine(/Demo mode/);
     expect(demo.msg).toMatch(/built-in Graph API emulator/);
-    const ready = await waitForLine(started, /Gateway ready at http:\/\/localhost:\d+\/graphql \(open it in a browser for Apollo Sandbox\)/);
+    const ready = await started.waitForLine(/Gateway ready at http:\/\/localhost:\d+\/graphql \(open it in a browser for Apollo Sandbox\)/);
 
     const res = await postGraphQL<any>(ready.url, {
       query: '{ user(psid: "1254459154682919") { profile { firstName timezone lastAdReferral { source type adId } } } }',
@@ -81,12 +48,30 @@ describe('npm start without a token (demo mode)', () => {
 
   it('never prints the token, even with debug logs', async () => {
     started = run({ PAGE_ACCESS_TOKEN: 'EAAB-very-secret-token', APP_SECRET: 'shh-app-secret', LOG_LEVEL: 'trace', GRAPH_API_URL: 'http://127.0.0.1:9' });
-    const ready = await waitForLine(started, /Gateway ready/);
+    const ready = await started.waitForLine(/Gateway ready/);
     await postGraphQL(ready.url, { query: '{ user(psid: "1") { profile { firstName } } }' });
     started.child.kill('SIGTERM');
     await started.exit;
     const all = JSON.stringify(started.lines);
     expect(all).not.toContain('EAAB-very-secret-token');
     expect(all).not.toContain('shh-app-secret');
+  });
+});
+
+describe('a start with a token', () => {
+  it('loads no demo or emulator module; demo mode does (the trace sees them)', async () => {
+    const traced = async (env: Record<string, string>) => {
+      const file = join(dataDir, `modules-${env.NODE_ENV}.txt`);
+      const gateway = spawnGateway({ DATA_DIR: dataDir, ...env }, { traceModulesTo: file });
+      await gateway.ready();
+      expect(await gateway.stop()).toBe(0);
+      return readFileSync(file, 'utf8').split('\n').filter((url) => url.includes('/src/'));
+    };
+    const production = await traced({ NODE_ENV: 'production', PAGE_ACCESS_TOKEN: 'EAAB-production-token', GRAPH_API_URL: 'http://127.0.0.1:9' });
+    expect(production).toEqual(expect.arrayContaining([expect.stringMatching(/\/src\/gateway\.ts$/), expect.stringMatching(/\/src\/pages\/chain\.ts$/)]));
+    expect(production.filter((url) => /\/src\/demo\//.test(url))).toEqual([]);
+
+    const demo = await traced({ NODE_ENV: 'development' });
+    expect(demo).toEqual(expect.arrayContaining([expect.stringMatching(/\/src\/demo\/emulator\/server\.ts$/)]));
   });
 });

@@ -162,8 +162,8 @@ export async function postGraphQL<T>(url: string, body: unknown, headers: Record
 
 /** A clock the tests move by hand, so TTLs pass without waiting. */
 export interface TestClock {
-  now(): number;
-  advance(seconds: number): void;
+  readonly now: () => number;
+  readonly advance: (seconds: number) => void;
 }
 
 export function testClock(start = Date.now()): TestClock {

@@ -78,7 +78,7 @@ function spawnRedis(port: number): Promise<ChildProcess> {
     const exited = (code: number | null) => fail(new Error(`redis-server exited with ${code}:\n${output}`));
     child.once('error', fail);
     child.once('exit', exited);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
         clearTimeout(timer);
@@ -87,7 +87,7 @@ function spawnRedis(port: number): Promise<ChildProcess> {
         resolve(child);
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   });
 }
 

@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
 import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
-import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, type Stack, type StackOptions } from './helpers.js';
+import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type StackOptions, type TestClock } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const OTHER = generatedPsid(3);
@@ -12,8 +11,11 @@ const TWO_USERS = `{ users(psids: ["${PETER}", "${OTHER}"]) { profile { firstNam
 const FAST = { RETRY_BASE_MS: '5', RETRY_CAP_MS: '20', BREAKER_COOLDOWN_MS: '300', RATE_LIMIT_BACKOFF_MS: '60000' };
 
 let stack: Stack | undefined;
+/** The gateway's clock: cool-downs, back-offs and memories expire when a test moves it. */
+let clock: TestClock;
 async function start(options: StackOptions = {}): Promise<Stack> {
-  stack = await startStack({ ...options, env: { ...FAST, ...options.env } });
+  clock = testClock();
+  stack = await startStack({ ...options, clock: clock.now, env: { ...FAST, ...options.env } });
   return stack;
 }
 afterEach(async () => {
@@ -102,7 +104,7 @@ describe('circuit breaker', () => {
     expect(fast.body.errors?.[0]?.extensions?.reason).toMatch(/cool-down/);
     expect(s.emulator.requests).toHaveLength(3);
 
-    await sleep(350);
+    clock.advance(0.35);
     const probes = await Promise.all([s.query(TWO_USERS), s.query(TWO_USERS), s.query(TWO_USERS)]);
     expect(probes.every((p) => p.body.errors === undefined)).toBe(true);
     expect(s.emulator.requests.length).toBeGreaterThanOrEqual(4);
@@ -113,7 +115,7 @@ describe('circuit breaker', () => {
     const s = await start({ env });
     s.emulator.injectFault({ status: 502, rawBody: '', times: 4 });
     for (let i = 0; i < 3; i++) await s.query(TWO_USERS);
-    await sleep(350);
+    clock.advance(0.35);
     const results = await Promise.all([s.query(TWO_USERS), s.query(TWO_USERS), s.query(TWO_USERS)]);
     expect(s.emulator.requests).toHaveLength(4);
     expect(results.every((r) => r.body.data?.users[0].profile === null)).toBe(true);
@@ -176,7 +178,7 @@ describe('throttle from usage headers', () => {
     const blocked = await s.query(TWO_USERS);
     expect(codesByPath(blocked)['users.0.profile']).toBe('RATE_LIMITED');
     expect(s.emulator.requests).toHaveLength(1);
-    await sleep(450);
+    clock.advance(0.45);
     const resumed = await s.query(TWO_USERS);
     expect(resumed.body.errors).toBeUndefined();
     expect(s.emulator.requests).toHaveLength(2);
@@ -233,7 +235,7 @@ describe('consent-aware degradation', () => {
     await s.query(`{ user(psid: "${PETER}") { profile { firstName locale } } }`);
     expect(s.emulator.requests).toHaveLength(2);
     s.emulator.setPermissions(['pages_user_locale']);
-    await sleep(250);
+    clock.advance(0.25);
     const res = await s.query(`{ user(psid: "${PETER}") { profile { firstName locale } } }`);
     expect(res.body).toEqual({ data: { user: { profile: { firstName: 'Peter', locale: 'en_US' } } } });
     expect(s.emulator.requests).toHaveLength(3);

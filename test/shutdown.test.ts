@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { GraphEmulator } from '../src/demo/emulator/server.js';
 import { DEMO_PAGE_TOKEN, DEMO_PSIDS, postGraphQL, startStack } from './helpers.js';
+import { spawnGateway } from './process.js';
 
 const QUERY = `{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstName } } }`;
 
@@ -29,39 +28,28 @@ describe('graceful shutdown', () => {
 
   it('SIGTERM on the process: the in-flight operation completes and the process exits 0', async () => {
     const emulator = await GraphEmulator.start();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: '0',
-        NODE_ENV: 'production',
-        PAGE_ACCESS_TOKEN: DEMO_PAGE_TOKEN,
-        GRAPH_API_URL: emulator.url,
-        GATEWAY_API_KEYS: 'shutdown-test-key-0123',
-        SHUTDOWN_GRACE_MS: '5000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const gateway = spawnGateway({
+      NODE_ENV: 'production',
+      PAGE_ACCESS_TOKEN: DEMO_PAGE_TOKEN,
+      GRAPH_API_URL: emulator.url,
+      GATEWAY_API_KEYS: 'shutdown-test-key-0123',
+      SHUTDOWN_GRACE_MS: '5000',
     });
-    const lines: Record<string, any>[] = [];
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => lines.push(JSON.parse(line)));
-    }
-    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await until(() => lines.some((l) => /Gateway ready/.test(l.msg)));
-      const url: string = lines.find((l) => /Gateway ready/.test(l.msg))!.url;
+      const url = await gateway.ready();
 
       emulator.injectFault({ delayMs: 500 });
       const inFlight = postGraphQL<any>(url, { query: QUERY }, { authorization: 'Bearer shutdown-test-key-0123' });
       await until(() => emulator.requests.length === 1);
-      child.kill('SIGTERM');
+      gateway.child.kill('SIGTERM');
 
       const res = await inFlight;
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual({ user: { profile: { firstName: 'Peter' } } });
-      expect(await exit).toBe(0);
-      expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['Shutting down', 'Shutdown complete']));
+      expect(await gateway.exit).toBe(0);
+      expect(gateway.lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['Shutting down', 'Shutdown complete']));
     } finally {
-      child.kill('SIGKILL');
+      gateway.child.kill('SIGKILL');
       await emulator.close();
     }
   });

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
 import { GraphEmulator } from '../src/demo/emulator/server.js';
 import { DEMO_PAGE_TOKEN, DEMO_PSIDS, deliver, postGraphQL, referralDelivery, startStack, type Stack } from './helpers.js';
+import { spawnGateway, type GatewayProcess } from './process.js';
 
 const SECRET = 'webhook-app-secret';
 const VERIFY = 'verify-me';
@@ -114,25 +113,18 @@ describe('webhook capture of ad referrals', () => {
 
 describe('referrals survive restarts and crashes', () => {
   let emulator: GraphEmulator;
-  let child: ReturnType<typeof spawn> | undefined;
+  let gateway: GatewayProcess | undefined;
   beforeAll(async () => {
     emulator = await GraphEmulator.start({ appSecret: SECRET });
   });
   afterAll(() => emulator.close());
   afterEach(() => {
-    child?.kill('SIGKILL');
+    gateway?.child.kill('SIGKILL');
   });
 
-  async function startProcess(dataDir: string): Promise<string> {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env.PATH ?? '', PORT: '0', PAGE_ACCESS_TOKEN: DEMO_PAGE_TOKEN, GRAPH_API_URL: emulator.url, ...captureEnv(dataDir) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    for await (const line of createInterface({ input: child.stdout! })) {
-      const parsed = JSON.parse(line) as { msg?: string; url?: string };
-      if (parsed.msg?.startsWith('Gateway ready')) return parsed.url!;
-    }
-    throw new Error('gateway did not start');
+  function startProcess(dataDir: string): Promise<string> {
+    gateway = spawnGateway({ PAGE_ACCESS_TOKEN: DEMO_PAGE_TOKEN, GRAPH_API_URL: emulator.url, ...captureEnv(dataDir) });
+    return gateway.ready();
   }
 
   it('answers a recorded referral after a clean restart and after a crash with a torn last line', async () => {
@@ -141,15 +133,13 @@ describe('referrals survive restarts and crashes', () => {
     const res = await deliver(url.replace('/graphql', '/webhook'), referralDelivery(DEMO_PAGE_ID, [{ psid: PETER, timestamp: 42, referral: AD }]), SECRET);
     expect(res.status).toBe(200);
 
-    child!.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await gateway!.stop('SIGTERM');
     url = await startProcess(dataDir);
     const afterRestart = await postGraphQL<any>(url, { query: HEADLINE });
     expect(afterRestart.body.data?.user.profile.lastAdReferral).toEqual({ source: 'ADS', type: 'OPEN_THREAD', adId: '6045246247433' });
 
     // A crash mid-write leaves a partial line behind.
-    child!.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await gateway!.stop('SIGKILL');
     appendFileSync(join(dataDir, 'referrals.jsonl'), '{"pageId":"104285395231234","psid":"12');
     url = await startProcess(dataDir);
     const afterCrash = await postGraphQL<any>(url, { query: HEADLINE });

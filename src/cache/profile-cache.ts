@@ -4,7 +4,6 @@ import { ErrorCode, GatewayError } from '../errors.js';
 import type { GraphField } from '../graph-api/fields.js';
 import type { Psid } from '../graph-api/ids.js';
 import type { LookupLayer, ProfileOutcome, ProfileRequest, ProfileResult } from '../graph-api/lookup.js';
-import type { GraphProfile } from '../graph-api/types.js';
 import {
   decodeEntry,
   encodeEntry,
@@ -187,7 +186,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
     if (failure && !served && oldestStale === undefined) return failure;
     for (const field of Object.keys(data)) if (data[field] === undefined) delete data[field];
     const outcome: ProfileOutcome =
-      fieldErrors.size > 0 ? { kind: 'profile', data: data as GraphProfile, fieldErrors } : { kind: 'profile', data: data as GraphProfile };
+      fieldErrors.size > 0 ? { kind: 'profile', data: data, fieldErrors } : { kind: 'profile', data: data };
     return oldestStale === undefined ? outcome : markStale(outcome, ageSeconds(at, oldestStale));
   }
 

@@ -3,7 +3,7 @@ import { classifyGraphError, errorEnvelope, NO_PROFILE } from './classify.js';
 import { MAX_BATCH_SIZE, type GraphClient } from './client.js';
 import { parseJson } from './json.js';
 import type { Lookup, LookupLayer, ProfileRequest, ProfileResult } from './lookup.js';
-import type { BatchEntry, GraphProfile } from './types.js';
+import type { BatchEntry } from './types.js';
 
 /**
  * The innermost Lookup: up to 50 users in one batch call, each a `GET {psid}?fields=…`
@@ -49,7 +49,7 @@ function toResult(entry: BatchEntry): ProfileResult {
   if (entry === null) return upstreamUnavailable('The Graph API did not finish this lookup in time');
   const body = parseJson(entry.body);
   if (entry.code === 200 && typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    return { kind: 'profile', data: body as GraphProfile };
+    return { kind: 'profile', data: body };
   }
   const envelope = errorEnvelope(body);
   if (!envelope) {

@@ -66,6 +66,6 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
 /** The `error` member of a parsed body, when the body is a Graph API error envelope. */
 export function errorEnvelope(body: unknown): GraphErrorBody | undefined {
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
-  const error = (body as { error: unknown }).error;
-  return typeof error === 'object' && error !== null ? (error as GraphErrorBody) : undefined;
+  const error = (body).error;
+  return typeof error === 'object' && error !== null ? (error) : undefined;
 }

@@ -28,7 +28,7 @@ export function retries(options: RetryOptions): LookupLayer {
     const { signal } = call;
     // Private: filled as answers come; what is still empty when the deadline passes gets the
     // deadline's error, made only then (a GatewayError captures a stack: too dear to make up front).
-    const results: (ProfileResult | undefined)[] = new Array(requests.length);
+    const results = new Array<ProfileResult | undefined>(requests.length);
     let pending = requests.map((_, i) => i);
     const attempts = policy.execute(async () => {
       // cockatiel's back-off delay ignores the signal: an attempt after the deadline does nothing.

@@ -35,7 +35,7 @@ export class Throttle {
   /** Reads the usage headers of any answer. */
   observe(headers: IncomingHttpHeaders | undefined): void {
     // Most answers repeat the previous figures: parse only what changed.
-    const raw = `${headers?.['x-app-usage'] ?? ''}\n${headers?.['x-business-use-case-usage'] ?? ''}`;
+    const raw = `${String(headers?.['x-app-usage'] ?? '')}\n${String(headers?.['x-business-use-case-usage'] ?? '')}`;
     const usage = raw === this.lastRaw && this.lastUsage ? this.lastUsage : parseUsage(headers);
     this.lastRaw = raw;
     this.lastUsage = usage;

@@ -2,13 +2,13 @@ import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { parseJson } from './json.js';
 
 /** Whole-number percentages of a quota, as the Graph API reports them. */
-export interface UsageFigures {
+interface UsageFigures {
   readonly call_count: number;
   readonly total_cputime: number;
   readonly total_time: number;
 }
 
-export interface BusinessUseCaseUsage extends UsageFigures {
+interface BusinessUseCaseUsage extends UsageFigures {
   /** The business or Page the figures are for. */
   readonly id: string;
   readonly type: string;

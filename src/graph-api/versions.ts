@@ -6,7 +6,7 @@ export function isGraphVersion(value: string): boolean {
 }
 
 /** [major, minor] of a version string. */
-export function parseVersion(version: string): readonly [number, number] {
+function parseVersion(version: string): readonly [number, number] {
   const match = VERSION.exec(version);
   if (!match) throw new TypeError(`Expected a Graph API version like v25.0, got "${version}"`);
   return [Number(match[1]), Number(match[2])];

@@ -2,7 +2,7 @@ import { badUserInput } from '../errors.js';
 import { parsePsid, type Psid } from '../graph-api/ids.js';
 
 /** Most PSIDs accepted in one `users` call. */
-export const MAX_PSIDS_PER_CALL = 100;
+const MAX_PSIDS_PER_CALL = 100;
 
 /** A PSID argument as a Psid, or BAD_USER_INPUT before anything is asked upstream. */
 export function validatePsid(psid: string): Psid {

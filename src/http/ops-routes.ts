@@ -5,9 +5,9 @@ import { HttpError, sendJson } from './respond.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Readiness } from './readiness.js';
 
-export const HEALTH_PATH = '/healthz';
-export const READY_PATH = '/readyz';
-export const METRICS_PATH = '/metrics';
+const HEALTH_PATH = '/healthz';
+const READY_PATH = '/readyz';
+const METRICS_PATH = '/metrics';
 
 export interface OpsRoutesOptions {
   readonly readiness: Readiness;

@@ -6,7 +6,7 @@ import { currentScope } from './request-scope.js';
 export type Logger = PinoLogger;
 
 /** Keys whose values never reach a log line, wherever they appear (up to three levels deep). */
-export const REDACTED_KEYS = [
+const REDACTED_KEYS = [
   'access_token',
   'appsecret_proof',
   'authorization',

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 const START_WAIT_MS = 2000;
 
 /** Apollo's KeyValueCache over an ioredis client; `ttl` is in seconds, as the interface says. */
-export class RedisStore implements KeyValueCache<string> {
+class RedisStore implements KeyValueCache<string> {
   constructor(private readonly client: Redis) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -28,8 +28,8 @@ export class RedisStore implements KeyValueCache<string> {
 export interface RedisConnection {
   readonly store: RedisStore;
   /** Whether the connection is up and ready for commands. */
-  reachable(): boolean;
-  close(): Promise<void>;
+  readonly reachable: () => boolean;
+  readonly close: () => Promise<void>;
 }
 
 /**

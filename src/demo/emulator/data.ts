@@ -42,8 +42,8 @@ export const DEMO_PSIDS = {
 } as const;
 
 /** First PSID of the generated users; GENERATED_USERS of them follow consecutively. */
-export const FIRST_GENERATED_PSID = 7000000000000000n;
-export const GENERATED_USERS = 500;
+const FIRST_GENERATED_PSID = 7000000000000000n;
+const GENERATED_USERS = 500;
 
 export function generatedPsid(i: number): string {
   return (FIRST_GENERATED_PSID + BigInt(i)).toString();

@@ -7,7 +7,7 @@ import { envelope, GraphErrors, type EmulatedError } from './graph-errors.js';
 import { isVersionSegment, olderThan, readJson } from './versions.js';
 
 export type Permission = 'pages_user_locale' | 'pages_user_timezone' | 'pages_user_gender';
-export const ALL_PERMISSIONS: readonly Permission[] = ['pages_user_locale', 'pages_user_timezone', 'pages_user_gender'];
+const ALL_PERMISSIONS: readonly Permission[] = ['pages_user_locale', 'pages_user_timezone', 'pages_user_gender'];
 
 const FIELD_PERMISSION: Readonly<Record<string, Permission>> = {
   locale: 'pages_user_locale',
@@ -347,7 +347,7 @@ export class GraphEmulator {
     if (pathname === '/__emulator/faults' && method === 'POST') {
       const fault = readJson(raw);
       if (typeof fault !== 'object' || fault === null) return json(400, { error: 'expected a JSON fault' });
-      this.injectFault(fault as Fault);
+      this.injectFault(fault);
       return json(200, { ok: true });
     }
     json(404, { error: 'unknown control path' });

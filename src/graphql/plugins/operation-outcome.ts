@@ -19,7 +19,7 @@ export function operationOutcomePlugin(): ApolloServerPlugin {
           const scope = currentScope();
           if (!scope || response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
-          scope.errorCodes = (errors ?? []).map((error) => String(error.extensions?.code ?? 'UNKNOWN'));
+          scope.errorCodes = (errors ?? []).map((error) => typeof error.extensions?.code === 'string' ? error.extensions.code : 'UNKNOWN');
           scope.outcome = outcomeOf(data, errors?.length ?? 0);
         },
       };

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, GatewayError, UnexpectedUpstreamError } from '../../src/errors.js';
+import { classifyGraphError, errorEnvelope, NO_PROFILE } from '../../src/graph-api/classify.js';
+import type { GraphErrorBody } from '../../src/graph-api/types.js';
+
+// A marker that must never leak into what a client reads: upstream messages are for the app's developer.
+const SECRET = 'UPSTREAM-SECRET-42';
+const body = (code: number, subcode?: number, message = `(#${code}) ${SECRET}`): GraphErrorBody => ({
+  code,
+  message,
+  ...(subcode === undefined ? {} : { error_subcode: subcode }),
+});
+
+type Case = [label: string, http: number, error: GraphErrorBody | undefined, code: ErrorCode];
+
+const cases: Case[] = [
+  ['100/33 unknown PSID', 400, body(100, 33), ErrorCode.NOT_FOUND],
+  ['100/2018001 no such user', 400, body(100, 2018001), ErrorCode.NOT_FOUND],
+  ['102 session', 400, body(102), ErrorCode.UPSTREAM_AUTH_FAILED],
+  ['104 signature', 400, body(104), ErrorCode.UPSTREAM_AUTH_FAILED],
+  ['190 token', 401, body(190), ErrorCode.UPSTREAM_AUTH_FAILED],
+  ['100 bad appsecret_proof', 400, body(100, undefined, `Invalid appsecret_proof ${SECRET}`), ErrorCode.UPSTREAM_AUTH_FAILED],
+  ...[4, 17, 32, 613, 80001, 80006].map((c): Case => [`${c} throttled`, 400, body(c), ErrorCode.RATE_LIMITED]),
+  // Rate limiting wins over the 5xx rule: a 503 with code 4 still says "come back later".
+  ['4 on HTTP 503', 503, body(4), ErrorCode.RATE_LIMITED],
+  ['10 permission', 403, body(10), ErrorCode.PERMISSION_REQUIRED],
+  ['200 lower bound', 403, body(200), ErrorCode.PERMISSION_REQUIRED],
+  ['250 in range', 403, body(250), ErrorCode.PERMISSION_REQUIRED],
+  ['299 upper bound', 403, body(299), ErrorCode.PERMISSION_REQUIRED],
+  ['100/2018247', 400, body(100, 2018247), ErrorCode.PERMISSION_REQUIRED],
+  ['1 unknown error', 500, body(1), ErrorCode.UPSTREAM_UNAVAILABLE],
+  ['2 service', 400, body(2), ErrorCode.UPSTREAM_UNAVAILABLE],
+  ['is_transient on 400', 400, { code: 12345, is_transient: true, message: SECRET }, ErrorCode.UPSTREAM_UNAVAILABLE],
+  ['HTTP 500 unknown code', 500, body(12345), ErrorCode.UPSTREAM_UNAVAILABLE],
+  ['HTTP 502 no body', 502, undefined, ErrorCode.UPSTREAM_UNAVAILABLE],
+];
+
+describe('classifyGraphError', () => {
+  it.each([
+    ['100/2018218', 400, body(100, 2018218)],
+    ['551', 400, body(551)],
+  ])('%s means "no profile", not an error', (_label, http, error) => {
+    expect(classifyGraphError(http, error)).toBe(NO_PROFILE);
+  });
+
+  it.each(cases)('%s → %s', (_label, http, error, code) => {
+    const result = classifyGraphError(http, error);
+    expect(result).toBeInstanceOf(GatewayError);
+    const gatewayError = result as GatewayError;
+    expect(gatewayError.code).toBe(code);
+    expect(gatewayError.extensions.code).toBe(code);
+    expect(gatewayError.message).not.toContain(SECRET);
+    expect(JSON.stringify(gatewayError.extensions)).not.toContain(SECRET);
+  });
+
+  it.each([
+    ['100/33', body(100, 33), { code: 100, subcode: 33 }],
+    ['190', body(190), { code: 190, subcode: undefined }],
+    ['613', body(613), { code: 613, subcode: undefined }],
+    ['100/2018247', body(100, 2018247), { code: 100, subcode: 2018247 }],
+  ])('%s keeps the Graph code and subcode for the gateway', (_label, error, graph) => {
+    expect((classifyGraphError(400, error) as GatewayError).graph).toEqual(graph);
+  });
+
+  it('names the missing Graph field of a nonexisting-field error', () => {
+    const result = classifyGraphError(400, body(100, undefined, 'Tried accessing nonexisting field (gender) on node type (User)'));
+    expect(result).toBeInstanceOf(GatewayError);
+    const error = result as GatewayError;
+    expect(error.code).toBe(ErrorCode.FIELD_UNAVAILABLE);
+    expect(error.extensions.graphField).toBe('gender');
+    expect(error.message).not.toContain('nonexisting');
+    expect(error.graph).toEqual({ code: 100, subcode: undefined });
+  });
+
+  it('does not read a nonexisting-field message under another code', () => {
+    const result = classifyGraphError(400, body(12345, undefined, 'Tried accessing nonexisting field (gender)'));
+    expect(result).toBeInstanceOf(UnexpectedUpstreamError);
+  });
+
+  it.each([
+    ['12345 on 400', 400, body(12345, 7)],
+    ['100 with another subcode', 400, body(100, 99)],
+    ['no body on 404', 404, undefined],
+  ])('%s has no client-facing code', (_label, http, error) => {
+    const result = classifyGraphError(http, error);
+    expect(result).toBeInstanceOf(UnexpectedUpstreamError);
+    expect(result).not.toBeInstanceOf(GatewayError);
+    expect((result as UnexpectedUpstreamError).message).not.toContain(SECRET);
+    expect((result as UnexpectedUpstreamError).details).toMatchObject({ httpStatus: http, code: error?.code });
+  });
+});
+
+describe('errorEnvelope', () => {
+  it.each<[string, unknown, GraphErrorBody | undefined]>([
+    ['an envelope', { error: { code: 4, message: 'x' } }, { code: 4, message: 'x' }],
+    ['a profile', { id: '1', name: 'A' }, undefined],
+    ['null', null, undefined],
+    ['a string', 'error', undefined],
+    ['error: null', { error: null }, undefined],
+    ['error: a string', { error: 'boom' }, undefined],
+  ])('%s', (_label, input, expected) => {
+    expect(errorEnvelope(input)).toEqual(expected);
+  });
+});
