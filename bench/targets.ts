@@ -4,7 +4,7 @@ import { freePort, startProcess, type Running } from './processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export type TargetName = 'gateway' | 'bare-proxy' | 'apollo-rest';
+export type TargetName = 'gateway' | 'mercurius-jit' | 'bare-proxy' | 'apollo-rest';
 
 export interface Target {
   /** A TargetName, or `gateway:<label>` for a variant of the gateway. */
@@ -18,6 +18,11 @@ export interface Target {
 
 export const TARGETS: readonly Target[] = [
   { name: 'gateway', description: 'this gateway, built dist/, NODE_ENV=production', script: 'dist/main.js' },
+  {
+    name: 'mercurius-jit',
+    description: 'Fastify + Mercurius, graphql-jit, a loader sending each request\'s users as Graph batch POSTs (bench/baselines/mercurius-jit.ts)',
+    script: 'dist-bench/baselines/mercurius-jit.js',
+  },
   {
     name: 'bare-proxy',
     description: 'node:http + undici, PSIDs by regex, one upstream GET per user (bench/baselines/bare-proxy.ts)',

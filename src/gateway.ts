@@ -11,7 +11,7 @@ import { Readiness } from './http/readiness.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
-import { chargeExchange } from './observability/request-scope.js';
+import { charge, type RequestScope } from './observability/request-scope.js';
 import type { PageRuntime } from './pages/chain.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
@@ -63,7 +63,6 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     clock,
     metrics: new UpstreamMetrics(metrics),
     cacheStore: cache?.store,
-    onExchange: chargeExchange,
   });
   observePages(metrics, pages.all);
 
@@ -80,13 +79,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const apollo = createApollo(config, logger, httpServer);
   await apollo.start();
 
-  const context = async (): Promise<GatewayContext> => {
+  const context = async (scope: RequestScope): Promise<GatewayContext> => {
     const loaders = new Map<PageRuntime, ProfileLoader>();
+    const call = { charge: (subRequests: number) => charge(scope, subRequests) };
     return {
+      scope,
       pages,
       profiles: (page) => {
         let loader = loaders.get(page);
-        if (!loader) loaders.set(page, (loader = new ProfileLoader(page.lookup)));
+        if (!loader) loaders.set(page, (loader = new ProfileLoader(page.lookup, call)));
         return loader;
       },
       graphApiVersion: config.graphApiVersion,

@@ -23,7 +23,7 @@ describe('npm run bench -- --quick', () => {
     );
     const run = JSON.parse(readFileSync(json, 'utf8')) as { rows: Row[] };
 
-    const targets = ['gateway', 'bare-proxy', 'apollo-rest'];
+    const targets = ['gateway', 'mercurius-jit', 'bare-proxy', 'apollo-rest'];
     const scenarios = ['one-user', 'twenty-users', 'hot-cache'];
     expect(run.rows.map((r) => `${r.scenario}/${r.target}`).sort()).toEqual(
       scenarios.flatMap((s) => targets.map((t) => `${s}/${t}`)).sort(),
@@ -34,6 +34,8 @@ describe('npm run bench -- --quick', () => {
     }
     const twenty = (target: string) => run.rows.find((r) => r.scenario === 'twenty-users' && r.target === target)!;
     expect(onePerOperation(twenty('gateway'), 20)).toBe(true);
+    // The expert peer batches too: one Graph batch POST per operation.
+    expect(onePerOperation(twenty('mercurius-jit'), 20)).toBe(true);
     // The baselines make one GET per user.
     expect(twenty('bare-proxy').upstreamPerOp).toBeGreaterThan(19);
 

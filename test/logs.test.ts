@@ -80,6 +80,26 @@ describe('operation logs', () => {
   });
 });
 
+describe('the operation line (written without the redaction walk)', () => {
+  const TOKEN = 'EAABopsLineSecretToken0123';
+  let stack: Stack;
+  let logs: CapturedLogs;
+  beforeAll(async () => {
+    logs = captureLogs();
+    stack = await startStack({ env: { LOG_LEVEL: 'info', PAGE_ACCESS_TOKEN: TOKEN }, logs });
+  });
+  afterAll(() => stack.close());
+
+  it('still never prints a secret a caller echoes in its request id or operation name', async () => {
+    // Both are valid shapes (a request id of word characters, a GraphQL name), so both reach the line.
+    await stack.query(`query ${TOKEN} { user(psid: "${DEMO_PSIDS.peter}") { psid } }`, undefined, { 'x-request-id': TOKEN });
+    const lines = logs.raw.filter((line) => line.includes('"msg":"operation"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(TOKEN);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ requestId: '[redacted]', operation: '[redacted]', outcome: 'success' });
+  });
+});
+
 describe('createLogger', () => {
   it('redacts access_token, appsecret_proof and authorization by key, at any of the first levels', () => {
     const logs = captureLogs();

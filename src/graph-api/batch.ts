@@ -10,8 +10,9 @@ import type { BatchEntry } from './types.js';
  * sub-request; one result per request, in order. Never throws for upstream trouble.
  */
 export function sendBatch(client: GraphClient): Lookup {
-  return async (requests, { signal }) => {
+  return async (requests, { signal, charge }) => {
     const answer = await client.batch(requests.map(relativeUrl), signal);
+    charge?.(requests.length);
     if (!answer.ok) return { results: requests.map(() => answer.error), headers: answer.headers, failure: answer.error };
     return { results: answer.entries.map(toResult), headers: answer.headers };
   };

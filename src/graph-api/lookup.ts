@@ -38,6 +38,8 @@ export interface Answer {
 export interface LookupCall {
   /** Aborts when the lookup's deadline passes; set by the deadline layer. */
   readonly signal?: AbortSignal | undefined;
+  /** Told of each HTTP exchange the lookup costs (sub-requests in it): the operation's accounting. */
+  readonly charge?: ((subRequests: number) => void) | undefined;
 }
 
 /**

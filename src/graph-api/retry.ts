@@ -26,11 +26,24 @@ export function retries(options: RetryOptions): LookupLayer {
   });
   return (next) => async (requests, call) => {
     const { signal } = call;
-    // Private: filled as answers come; what is still empty when the deadline passes gets the
-    // deadline's error, made only then (a GatewayError captures a stack: too dear to make up front).
-    const results = new Array<ProfileResult | undefined>(requests.length);
-    let pending = requests.map((_, i) => i);
+    // Private: the first attempt runs outside cockatiel, which most lookups never need: its
+    // machinery (events, a race with the deadline) is paid only once a retry is due.
+    const first = signal?.aborted ? undefined : await next(requests, call);
+    if (!first || signal?.aborted) return { results: requests.map(deadlinePassed) };
+    const failed = indexesOf(first.results, isTransient);
+    if (failed.length === 0 || first.final || options.retries === 0) return { results: first.results };
+
+    // Filled as answers come; what is still empty when the deadline passes gets the deadline's
+    // error, made only then (a GatewayError captures a stack: too dear to make up front).
+    const results: (ProfileResult | undefined)[] = [...first.results];
+    let pending = failed;
+    let waited = false;
     const attempts = policy.execute(async () => {
+      // The first attempt already ran: the policy's own first call only starts its back-off.
+      if (!waited) {
+        waited = true;
+        throw new TransientFailures();
+      }
       // cockatiel's back-off delay ignores the signal: an attempt after the deadline does nothing.
       if (signal?.aborted) return;
       const answer = await next(
@@ -38,13 +51,8 @@ export function retries(options: RetryOptions): LookupLayer {
         call,
       );
       if (signal?.aborted) return;
-      const failed: number[] = [];
-      answer.results.forEach((result, k) => {
-        const i = pending[k]!;
-        results[i] = result;
-        if (isTransient(result)) failed.push(i);
-      });
-      pending = failed;
+      answer.results.forEach((result, k) => (results[pending[k]!] = result));
+      pending = indexesOf(answer.results, isTransient).map((k) => pending[k]!);
       if (pending.length > 0 && !answer.final) throw new TransientFailures();
     }, signal);
     try {
@@ -55,8 +63,18 @@ export function retries(options: RetryOptions): LookupLayer {
     attempts.catch(() => undefined);
     // A snapshot: an exchange still settling after the deadline must not change the answer.
     let late: GatewayError | undefined;
-    return { results: Array.from(results, (result) => result ?? (late ??= upstreamUnavailable('Deadline reached before the Graph API answered'))) };
+    return { results: Array.from(results, (result) => result ?? (late ??= deadlinePassed())) };
   };
+}
+
+const deadlinePassed = () => upstreamUnavailable('Deadline reached before the Graph API answered');
+
+function indexesOf<T>(items: readonly T[], test: (item: T) => boolean): number[] {
+  const out: number[] = [];
+  items.forEach((item, i) => {
+    if (test(item)) out.push(i);
+  });
+  return out;
 }
 
 /** Resolves when the signal aborts (at once if it already has). */

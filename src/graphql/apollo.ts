@@ -3,10 +3,12 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayContext } from './context.js';
-import { createFormatError } from './format-error.js';
+import { compiledExecution } from './executor.js';
+import { createFormatError, maskedErrorLogPlugin } from './format-error.js';
 import { operationLimits } from './limits.js';
 import { operationOutcomePlugin } from './plugins/operation-outcome.js';
 import { staleExtensionPlugin } from './plugins/stale-extension.js';
@@ -18,12 +20,12 @@ export function createApollo(config: GatewayConfig, logger: Logger, httpServer: 
   const production = config.nodeEnv === 'production';
   const limits = operationLimits(config);
   return new ApolloServer<GatewayContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    // Validated operations run as graphql-jit compiled queries (graphql/executor.ts).
+    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
-    formatError: createFormatError(logger),
+    formatError: createFormatError(),
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     // Apollo's defaults, stated because the gateway's limits rely on them: one operation per HTTP
@@ -42,6 +44,7 @@ export function createApollo(config: GatewayConfig, logger: Logger, httpServer: 
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...limits.plugins,
       operationOutcomePlugin(),
+      maskedErrorLogPlugin(logger),
       staleExtensionPlugin(),
     ],
   });

@@ -1,3 +1,4 @@
+import type { RequestScope } from '../observability/request-scope.js';
 import type { PageRuntime } from '../pages/chain.js';
 import type { Pages } from '../pages/pages.js';
 import type { ProfileLoader } from '../profile/loader.js';
@@ -15,4 +16,6 @@ export interface GatewayContext {
   readonly referrals: ReferralStore | undefined;
   /** Paths answered from stale cache entries, reported in `extensions.stale`. */
   readonly stale: StaleAnswers;
+  /** The request's accounting: operation name, outcome, error codes, upstream calls. */
+  readonly scope: RequestScope;
 }

@@ -1,29 +1,34 @@
-import type { GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { RequestScope } from '../observability/request-scope.js';
 
 /**
- * The one place where errors are masked before reaching a client. Gateway errors and request
- * errors pass; anything else (a bug, an unexpected upstream answer) becomes a generic
- * INTERNAL_SERVER_ERROR and is logged in full. Never throws.
+ * Whether an error reaches the client as itself: gateway errors, and request-level errors (parse,
+ * validation, variables, introspection off), which carry no path and a specific code. Apollo gives
+ * INTERNAL_SERVER_ERROR to everything it cannot place.
  */
-export function createFormatError(logger: Logger) {
+function passes(error: unknown, code: unknown, path: unknown): boolean {
+  if (unwrapResolverError(error) instanceof GatewayError) return true;
+  return !path && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+/**
+ * The one place where errors are masked before reaching a client: anything that does not pass (a
+ * bug, an unexpected upstream answer) becomes a generic INTERNAL_SERVER_ERROR, logged in full by
+ * the plugin below. Never throws.
+ */
+export function createFormatError() {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     try {
-      const original = unwrapResolverError(error);
-      if (original instanceof GatewayError) {
+      if (passes(error, formatted.extensions?.code, formatted.path)) {
+        if (!(unwrapResolverError(error) instanceof GatewayError)) return formatted;
         // Expected outcomes, not bugs: a stack trace would only be noise, even in development.
         const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
         return { ...formatted, extensions };
       }
-      // Request-level errors (parse, validation, variables, introspection off) carry no path and a
-      // specific code; Apollo gives INTERNAL_SERVER_ERROR to everything it cannot place.
-      const code = formatted.extensions?.code;
-      if (!formatted.path && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-        return formatted;
-      }
-      logger.error({ err: original, path: formatted.path }, 'internal error masked');
     } catch {
       // fall through to the masked error
     }
@@ -33,5 +38,21 @@ export function createFormatError(logger: Logger) {
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
+  };
+}
+
+/** Logs each error that formatting will mask, in full and with the request's id. */
+export function maskedErrorLogPlugin(logger: Logger): ApolloServerPlugin<{ readonly scope: RequestScope }> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            if (passes(error, error.extensions?.code, error.path)) continue;
+            logger.error({ err: unwrapResolverError(error), path: error.path, requestId: contextValue.scope.requestId }, 'internal error masked');
+          }
+        },
+      };
+    },
   };
 }

@@ -1,11 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApolloServer, BaseContext, ContextThunk } from '@apollo/server';
+import type { ApolloServer, BaseContext } from '@apollo/server';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { reportOperation } from '../observability/operation-report.js';
-import { newRequestScope, requestIdFrom, runInScope } from '../observability/request-scope.js';
+import { operationReporter } from '../observability/operation-report.js';
+import { newRequestScope, requestIdFrom, type RequestScope } from '../observability/request-scope.js';
 import type { BearerCheck } from './auth.js';
 import { headerMap, parseBody, readBody, splitUrl } from './body.js';
 import { HttpError, send, sendError } from './respond.js';
@@ -17,8 +17,8 @@ export type Route = (req: IncomingMessage, res: ServerResponse, path: string, se
 
 export interface GatewayHttpOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
-  /** Builds each operation's context. */
-  readonly context: ContextThunk<TContext>;
+  /** Builds each operation's context around the request's accounting. */
+  readonly context: (scope: RequestScope) => Promise<TContext>;
   /** When set, GraphQL requests need one of its Bearer keys. */
   readonly authorized: BearerCheck | undefined;
   readonly maxRequestBytes: number;
@@ -34,6 +34,7 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
   const { apollo, context, authorized, maxRequestBytes, routes, metrics, logger } = options;
+  const report = operationReporter(metrics, logger);
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -57,26 +58,27 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
     const scope = newRequestScope(requestId);
     const started = performance.now();
     try {
-      await runInScope(scope, async () => {
-        // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
-        const runsNothing = req.method === 'GET' && search === '';
-        if (authorized && !runsNothing && !authorized(req.headers.authorization)) {
-          throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
-            'www-authenticate': 'Bearer',
-            connection: 'close',
-          });
-        }
-        const method = (req.method ?? 'GET').toUpperCase();
-        const headers = headerMap(req);
-        const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
-        const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search, body }, context });
-        await send(res, response);
+      // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
+      const runsNothing = req.method === 'GET' && search === '';
+      if (authorized && !runsNothing && !authorized(req.headers.authorization)) {
+        throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
+          'www-authenticate': 'Bearer',
+          connection: 'close',
+        });
+      }
+      const method = (req.method ?? 'GET').toUpperCase();
+      const headers = headerMap(req);
+      const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search, body },
+        context: () => context(scope),
       });
+      await send(res, response);
     } catch (error) {
       if (error instanceof HttpError && error.code) scope.errorCodes = [error.code];
       fail(res, error, requestId);
     } finally {
-      reportOperation(scope, { status: res.statusCode, durationMs: performance.now() - started }, { metrics, logger });
+      report(scope, { status: res.statusCode, durationMs: performance.now() - started });
     }
   }
 }

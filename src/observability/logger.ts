@@ -1,7 +1,6 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import { secretsOf, type GatewayConfig } from '../config.js';
-import { currentScope } from './request-scope.js';
 
 export type Logger = PinoLogger;
 
@@ -25,8 +24,7 @@ type LoggerConfig = Pick<GatewayConfig, 'logLevel' | 'nodeEnv'> &
 /**
  * JSON logs (pretty on a terminal in development). Secrets are kept out twice: by key (redaction)
  * and by value (every configured secret is replaced in the written line), so a token that slips
- * into an error message or a URL is still never printed. Lines logged while serving a request carry
- * its requestId. `destination` defaults to stdout; tests pass a stream to capture lines.
+ * into an error message or a URL is still never printed. `destination` defaults to stdout; tests pass a stream to capture lines.
  */
 export function createLogger(config: LoggerConfig, destination?: DestinationStream): Logger {
   const prettyOutput = destination === undefined && config.nodeEnv === 'development' && process.stdout.isTTY;
@@ -41,10 +39,6 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
       redact: {
         paths: REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
         censor: '[redacted]',
-      },
-      mixin: (logged) => {
-        const scope = currentScope();
-        return scope && !('requestId' in logged) ? { requestId: scope.requestId } : {};
       },
     },
     scrubbing(out, secretsOf(config)),

@@ -48,7 +48,10 @@ export class GatewayMetrics {
   private readonly operations: Counter<'operation' | 'outcome'>;
   private readonly operationDuration: Histogram<'operation'>;
   private readonly operationUpstreamRequests: Histogram<'operation'>;
-  private readonly operationNames = new Set<string>();
+  /** Each operation label's metric children, so an observation skips prom-client's label hashing. */
+  private readonly byOperation = new Map<string, OperationChildren>();
+  /** Distinct client-chosen operation names labelled so far. */
+  private clientNames = 0;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -84,18 +87,41 @@ export class GatewayMetrics {
   }
 
   observeOperation({ name, outcome, durationMs, upstreamRequests }: OperationObservation): void {
-    const operation = this.operationLabel(name);
-    this.operations.inc({ operation, outcome });
-    this.operationDuration.observe({ operation }, durationMs / 1000);
-    this.operationUpstreamRequests.observe({ operation }, upstreamRequests);
+    const children = this.childrenOf(this.operationLabel(name));
+    let count = children.outcomes.get(outcome);
+    if (!count) children.outcomes.set(outcome, (count = this.operations.labels(children.operation, outcome)));
+    count.inc();
+    children.duration.observe(durationMs / 1000);
+    children.upstreamRequests.observe(upstreamRequests);
+  }
+
+  private childrenOf(operation: string): OperationChildren {
+    let children = this.byOperation.get(operation);
+    if (!children) {
+      children = {
+        operation,
+        outcomes: new Map(),
+        duration: this.operationDuration.labels(operation),
+        upstreamRequests: this.operationUpstreamRequests.labels(operation),
+      };
+      this.byOperation.set(operation, children);
+    }
+    return children;
   }
 
   private operationLabel(name: string | null | undefined): string {
     if (name === undefined) return UNRESOLVED;
     if (name === null) return ANONYMOUS;
-    if (this.operationNames.has(name)) return name;
-    if (this.operationNames.size >= MAX_OPERATION_NAMES) return OTHER_OPERATIONS;
-    this.operationNames.add(name);
+    if (this.byOperation.has(name)) return name;
+    if (this.clientNames >= MAX_OPERATION_NAMES) return OTHER_OPERATIONS;
+    this.clientNames++;
     return name;
   }
+}
+
+interface OperationChildren {
+  readonly operation: string;
+  readonly outcomes: Map<OperationOutcome, { inc(): void }>;
+  readonly duration: { observe(value: number): void };
+  readonly upstreamRequests: { observe(value: number): void };
 }

@@ -1,8 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from './metrics.js';
 
-/** What the gateway learns about one GraphQL request while serving it; reported once at the end. */
+/**
+ * What the gateway learns about one GraphQL request while serving it; reported once at the end.
+ * It travels explicitly: in the GraphQL context, and into the Page chain inside each LookupCall.
+ */
 export interface RequestScope {
   readonly requestId: string;
   /** Validated operation name; null when anonymous; undefined until (unless) Apollo resolves one. */
@@ -14,29 +16,12 @@ export interface RequestScope {
   upstreamSubRequests: number;
 }
 
-// Private: the scope follows the request through Apollo, DataLoader's batch scheduling and the
-// upstream client via async context, so the client can charge its HTTP exchanges to the operation
-// that caused them without FetchProfiles (shared with cache and resilience layers) carrying it.
-const storage = new AsyncLocalStorage<RequestScope>();
-
 export function newRequestScope(requestId: string): RequestScope {
   return { requestId, operationName: undefined, outcome: undefined, errorCodes: [], upstreamRequests: 0, upstreamSubRequests: 0 };
 }
 
-/** Runs fn with scope as the current request scope. */
-export function runInScope<T>(scope: RequestScope, fn: () => T): T {
-  return storage.run(scope, fn);
-}
-
-/** The scope of the request being served, if any. */
-export function currentScope(): RequestScope | undefined {
-  return storage.getStore();
-}
-
-/** Charges one Graph API exchange of `subRequests` users to the current request. */
-export function chargeExchange({ subRequests }: { readonly subRequests: number }): void {
-  const scope = storage.getStore();
-  if (!scope) return;
+/** Charges one Graph API exchange of `subRequests` users to the request. */
+export function charge(scope: RequestScope, subRequests: number): void {
   scope.upstreamRequests += 1;
   scope.upstreamSubRequests += subRequests;
 }

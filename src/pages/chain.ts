@@ -7,7 +7,7 @@ import type { GatewayConfig, PageConfig } from '../config.js';
 import { batches, sendBatch } from '../graph-api/batch.js';
 import { Breaker, breaker } from '../graph-api/breaker.js';
 import { Capabilities } from '../graph-api/capabilities.js';
-import { GraphClient, type UpstreamExchange } from '../graph-api/client.js';
+import { GraphClient } from '../graph-api/client.js';
 import { deadline } from '../graph-api/deadline.js';
 import { degradation } from '../graph-api/degradation.js';
 import { compose, type Lookup } from '../graph-api/lookup.js';
@@ -35,15 +35,13 @@ export interface ChainDependencies {
   readonly metrics: UpstreamMetrics;
   /** The profile cache's store; undefined when the cache is off. */
   readonly cacheStore: KeyValueCache<string> | undefined;
-  /** Sees every HTTP exchange with the Graph API (per-operation accounting). */
-  readonly onExchange: (exchange: UpstreamExchange) => void;
 }
 
 /**
  * One Page's chain, outermost first. A lookup from an operation's loader (profile/loader.ts) goes
  * down this list to the HTTP client; each answer comes back up through it.
  */
-export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore, onExchange }: ChainDependencies): PageRuntime {
+export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore }: ChainDependencies): PageRuntime {
   const client = new GraphClient({
     baseUrl: config.graphApiUrl,
     version: config.graphApiVersion,
@@ -52,10 +50,7 @@ export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore
     timeoutMs: config.upstreamTimeoutMs,
     maxResponseBytes: config.upstreamMaxResponseBytes,
     connections: config.upstreamConnections,
-    onExchange: (exchange) => {
-      metrics.observeExchange(exchange);
-      onExchange(exchange);
-    },
+    onExchange: (exchange) => metrics.observeExchange(exchange),
   });
   const cache = cacheStore
     ? createProfileCache(cacheStore, {

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { GraphField } from '../graph-api/fields.js';
 import type { Psid } from '../graph-api/ids.js';
 import { MAX_BATCH_SIZE } from '../graph-api/client.js';
-import type { Lookup, ProfileOutcome, ProfileResult } from '../graph-api/lookup.js';
+import type { Lookup, LookupCall, ProfileOutcome, ProfileResult } from '../graph-api/lookup.js';
 
 /**
  * Per-operation profile loader, on top of a Page's chain. Every `profile` field resolved in one
@@ -17,7 +17,11 @@ export class ProfileLoader {
   private readonly sent = new Map<Psid, ReadonlySet<GraphField>>();
   private readonly loader: DataLoader<Psid, ProfileOutcome>;
 
-  constructor(lookup: Lookup) {
+  /** `call` travels with every lookup of the operation (its accounting, its caller). */
+  constructor(
+    lookup: Lookup,
+    private readonly call: LookupCall = {},
+  ) {
     this.loader = new DataLoader((psids) => this.dispatch(psids, lookup), { maxBatchSize: MAX_BATCH_SIZE });
   }
 
@@ -45,6 +49,6 @@ export class ProfileLoader {
       this.sent.set(psid, fields);
       return { psid, fields: [...fields] };
     });
-    return (await lookup(requests, {})).results;
+    return (await lookup(requests, this.call)).results;
   }
 }

@@ -1,23 +1,21 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { OperationOutcome } from '../../observability/metrics.js';
-import { currentScope } from '../../observability/request-scope.js';
+import type { RequestScope } from '../../observability/request-scope.js';
 
 /**
  * Writes the operation's name, outcome and error codes into the request scope, for the one log
  * line and the metrics the HTTP layer emits when the response has been sent.
  */
-export function operationOutcomePlugin(): ApolloServerPlugin {
+export function operationOutcomePlugin(): ApolloServerPlugin<{ readonly scope: RequestScope }> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operationName }) {
-          const scope = currentScope();
+        async didResolveOperation({ operationName, contextValue: { scope } }) {
           // Only a name Apollo resolved against the document: a client's operationName alone is unchecked text.
-          if (scope) scope.operationName = operationName ?? null;
+          scope.operationName = operationName ?? null;
         },
-        async willSendResponse({ response }) {
-          const scope = currentScope();
-          if (!scope || response.body.kind !== 'single') return;
+        async willSendResponse({ response, contextValue: { scope } }) {
+          if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           scope.errorCodes = (errors ?? []).map((error) => typeof error.extensions?.code === 'string' ? error.extensions.code : 'UNKNOWN');
           scope.outcome = outcomeOf(data, errors?.length ?? 0);
