@@ -15,6 +15,11 @@ export class Capabilities {
     private readonly now: Clock,
   ) {}
 
+  /** Whether anything is remembered (possibly expired): lookups skip the per-field check otherwise. */
+  knowsAny(): boolean {
+    return this.missing.size > 0;
+  }
+
   /** The error to report for a field known to be unreadable, if any. */
   missingError(field: GraphField): GatewayError | undefined {
     const entry = this.missing.get(field);

@@ -58,7 +58,8 @@ export type BatchAnswer =
 export class GraphClient {
   private readonly pool: Pool;
   private readonly path: string;
-  private readonly credentials: Readonly<Record<string, string>>;
+  /** `access_token=…[&appsecret_proof=…]`, form-encoded. */
+  private readonly credentials: string;
 
   constructor(private readonly options: GraphClientOptions) {
     const url = new URL(options.baseUrl);
@@ -69,10 +70,10 @@ export class GraphClient {
       maxResponseSize: options.maxResponseBytes,
     });
     this.path = `${url.pathname.replace(/\/+$/, '')}/${options.version}/`;
-    this.credentials = {
+    this.credentials = new URLSearchParams({
       access_token: options.accessToken,
       ...(options.appSecret ? { appsecret_proof: appSecretProof(options.accessToken, options.appSecret) } : {}),
-    };
+    }).toString();
   }
 
   /**
@@ -95,11 +96,10 @@ export class GraphClient {
   }
 
   private async exchange(relativeUrls: readonly string[], signal: AbortSignal | undefined): Promise<BatchAnswer> {
-    const form = new URLSearchParams({
-      ...this.credentials,
-      batch: JSON.stringify(relativeUrls.map((relative_url) => ({ method: 'GET', relative_url }))),
-      include_headers: 'false',
-    });
+    // The credentials' part of the form is encoded once, at construction.
+    const form = `${this.credentials}&include_headers=false&batch=${encodeURIComponent(
+      JSON.stringify(relativeUrls.map((relative_url) => ({ method: 'GET', relative_url }))),
+    )}`;
 
     let statusCode: number;
     let headers: IncomingHttpHeaders;
@@ -109,7 +109,7 @@ export class GraphClient {
         method: 'POST',
         path: this.path,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
+        body: form,
         signal: signal ?? AbortSignal.timeout(this.options.timeoutMs),
       });
       statusCode = response.statusCode;

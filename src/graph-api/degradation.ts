@@ -20,26 +20,40 @@ type MutableRequest = { psid: ProfileRequest['psid']; fields: GraphField[] };
  */
 export function degradation(capabilities: Capabilities, graphApiVersion: string): LookupLayer {
   return (next) => async (requests, call) => {
-    const fieldErrors = requests.map(() => new Map<GraphField, GatewayError>());
-    const asked = requests.map((request, i) => ({
-      psid: request.psid,
-      fields: request.fields.filter((field) => {
-        const known = capabilities.missingError(field);
-        if (known) fieldErrors[i]!.set(field, known);
-        return !known;
-      }),
-    }));
+    // Private: most lookups learn nothing and know nothing missing; they allocate nothing here.
+    let fieldErrors: Map<GraphField, GatewayError>[] | undefined;
+    const errorsOf = (i: number) => (fieldErrors ??= requests.map(() => new Map<GraphField, GatewayError>()))[i]!;
+    let asked = requests;
+    if (capabilities.knowsAny()) {
+      asked = requests.map((request, i) => {
+        const fields = request.fields.filter((field) => {
+          const known = capabilities.missingError(field);
+          if (known) errorsOf(i).set(field, known);
+          return !known;
+        });
+        return fields.length === request.fields.length ? request : { psid: request.psid, fields };
+      });
+    }
     const { results } = await next(asked, call);
-    await degrade({ next, call, capabilities, graphApiVersion }, asked, results, fieldErrors);
+    if (results.some(degradable)) {
+      const mutable = asked.map(({ psid, fields }) => ({ psid, fields: [...fields] }));
+      await degrade({ next, call, capabilities, graphApiVersion }, mutable, results, errorsOf);
+    }
+    const errors = fieldErrors;
+    if (!errors) return { results };
     return {
       results: results.map((result, i) => {
-        const errors = fieldErrors[i]!;
-        if (!(result instanceof Error) && result.kind === 'profile' && errors.size > 0) return { ...result, fieldErrors: errors };
+        const own = errors[i]!;
+        if (!(result instanceof Error) && result.kind === 'profile' && own.size > 0) return { ...result, fieldErrors: own };
         return result;
       }),
     };
   };
 }
+
+/** A failure that concerns some fields only: a field the version lacks, or an unnamed missing permission. */
+const degradable = (result: ProfileResult) =>
+  (hasCode(result, ErrorCode.FIELD_UNAVAILABLE) && typeof result.extensions.graphField === 'string') || isPermissionProbeCandidate(result);
 
 interface Round {
   readonly next: Lookup;
@@ -53,7 +67,7 @@ async function degrade(
   round: Round,
   requests: MutableRequest[],
   results: ProfileResult[],
-  fieldErrors: Map<GraphField, GatewayError>[],
+  fieldErrors: (i: number) => Map<GraphField, GatewayError>,
 ): Promise<void> {
   const { next, call, capabilities, graphApiVersion } = round;
   // Each round removes at least one field from a request, so a handful of rounds is enough.
@@ -66,7 +80,7 @@ async function degrade(
       if (typeof missing === 'string' && isGraphField(missing) && request.fields.includes(missing)) {
         const error = fieldUnavailable(missing, graphApiVersion);
         capabilities.remember(missing, error);
-        fieldErrors[i]!.set(missing, error);
+        fieldErrors(i).set(missing, error);
         request.fields = request.fields.filter((f) => f !== missing);
         retryIndexes.push(i);
       } else if (isPermissionProbeCandidate(result) && request.fields.length > 0) {
@@ -86,7 +100,7 @@ async function degrade(
         probed.forEach(({ result, denied }, k) => {
           const i = probeIndexes[k]!;
           results[i] = result;
-          for (const field of denied) fieldErrors[i]!.set(field, permissionRequired(field));
+          for (const field of denied) fieldErrors(i).set(field, permissionRequired(field));
           requests[i]!.fields = requests[i]!.fields.filter((f) => !denied.includes(f));
         }),
       ),

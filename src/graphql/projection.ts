@@ -11,11 +11,27 @@ import {
 } from 'graphql';
 import { isProfileField, type ProfileField } from '../graph-api/fields.js';
 
+// Private: every user of a `users` list resolves `profile` with the same field nodes and the same
+// variables, so the walk is made once per (nodes, variables) and its result shared, read-only.
+const memo = new WeakMap<readonly FieldNode[], WeakMap<object, ReadonlySet<ProfileField>>>();
+const NO_VARIABLES = {};
+
 /**
  * The MessengerProfile fields selected under the `profile` field being resolved, across aliases,
  * named and inline fragments, honouring @skip and @include with the operation's variables.
  */
-export function selectedProfileFields(info: GraphQLResolveInfo): Set<ProfileField> {
+export function selectedProfileFields(info: GraphQLResolveInfo): ReadonlySet<ProfileField> {
+  const variables: object = info.variableValues ?? NO_VARIABLES;
+  let byVariables = memo.get(info.fieldNodes);
+  const known = byVariables?.get(variables);
+  if (known) return known;
+  const selected = walk(info);
+  if (!byVariables) memo.set(info.fieldNodes, (byVariables = new WeakMap()));
+  byVariables.set(variables, selected);
+  return selected;
+}
+
+function walk(info: GraphQLResolveInfo): Set<ProfileField> {
   const selected = new Set<ProfileField>();
   const visitedFragments = new Set<string>();
 

@@ -8,16 +8,28 @@ import type { ProfileParent, UserParent } from './parents.js';
 import { selectedProfileFields } from './projection.js';
 import { validatePsid, validatePsids } from './psid.js';
 
+// Private: the Graph fields of a selection, once per selection (selections are shared, see projection.ts).
+const graphFieldsOf = new WeakMap<ReadonlySet<ProfileField>, Map<string, ReadonlySet<GraphField>>>();
+
+/** The Graph fields behind the selected fields that exist on the version. */
+function graphFields(selected: ReadonlySet<ProfileField>, version: string): ReadonlySet<GraphField> {
+  let byVersion = graphFieldsOf.get(selected);
+  const known = byVersion?.get(version);
+  if (known) return known;
+  const fields = new Set<GraphField>();
+  for (const field of selected) if (existsInVersion(field, version)) fields.add(PROFILE_FIELDS[field].graph);
+  if (!byVersion) graphFieldsOf.set(selected, (byVersion = new Map()));
+  byVersion.set(version, fields);
+  return fields;
+}
+
 async function resolveProfile(
   { psid, page }: UserParent,
   selected: ReadonlySet<ProfileField>,
   context: GatewayContext,
   info: GraphQLResolveInfo,
 ): Promise<ProfileParent | null> {
-  const fields = new Set<GraphField>();
-  for (const field of selected) {
-    if (existsInVersion(field, context.graphApiVersion)) fields.add(PROFILE_FIELDS[field].graph);
-  }
+  const fields = graphFields(selected, context.graphApiVersion);
   // Nothing the Graph API can answer was asked (only __typename, or only removed fields): the
   // field resolvers say why, with no upstream call.
   if (fields.size === 0) return { psid, page, data: {} };
