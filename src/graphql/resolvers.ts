@@ -18,7 +18,7 @@ function graphFields(selected: ReadonlySet<ProfileField>, version: string): Read
   if (known) return known;
   const fields = new Set<GraphField>();
   for (const field of selected) if (existsInVersion(field, version)) fields.add(PROFILE_FIELDS[field].graph);
-  if (!byVersion) graphFieldsOf.set(selected, (byVersion = new Map()));
+  if (!byVersion) graphFieldsOf.set(selected, (byVersion = new Map<string, ReadonlySet<GraphField>>()));
   byVersion.set(version, fields);
   return fields;
 }
