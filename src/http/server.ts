@@ -1,12 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApolloServer, BaseContext, ContextThunk } from '@apollo/server';
+import type { ApolloServer, BaseContext } from '@apollo/server';
 import { ErrorCode } from '../errors.js';
+import type { Caller } from '../graph-api/lookup.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { reportOperation } from '../observability/operation-report.js';
 import { newRequestScope, requestIdFrom, runInScope } from '../observability/request-scope.js';
-import type { BearerCheck } from './auth.js';
+import type { BearerLookup } from './auth.js';
 import { headerMap, parseBody, readBody, splitUrl } from './body.js';
 import { HttpError, send, sendError } from './respond.js';
 
@@ -17,10 +18,10 @@ export type Route = (req: IncomingMessage, res: ServerResponse, path: string, se
 
 export interface GatewayHttpOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
-  /** Builds each operation's context. */
-  readonly context: ContextThunk<TContext>;
-  /** When set, GraphQL requests need one of its Bearer keys. */
-  readonly authorized: BearerCheck | undefined;
+  /** Builds each operation's context, for the caller whose key the request carried (undefined: open endpoint). */
+  readonly context: (caller: Caller | undefined) => Promise<TContext>;
+  /** When set, GraphQL requests need one of its Bearer keys, which tells who the caller is. */
+  readonly authenticate: BearerLookup<Caller> | undefined;
   readonly maxRequestBytes: number;
   /** Tried in order for any other path (webhook, ops endpoints). */
   readonly routes: readonly Route[];
@@ -29,11 +30,12 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
 }
 
 /**
- * Serves GraphQL over `node:http` through Apollo's `executeHTTPGraphQLRequest`: API key, body
- * limit, then Apollo; one log line and the operation metrics once the response is sent.
+ * Serves GraphQL over `node:http` through Apollo's `executeHTTPGraphQLRequest`: API key (which
+ * names the caller), body limit, then Apollo with a context for that caller; one log line and the
+ * operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authorized, maxRequestBytes, routes, metrics, logger } = options;
+  const { apollo, context, authenticate, maxRequestBytes, routes, metrics, logger } = options;
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -60,16 +62,21 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
       await runInScope(scope, async () => {
         // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
         const runsNothing = req.method === 'GET' && search === '';
-        if (authorized && !runsNothing && !authorized(req.headers.authorization)) {
+        const caller = authenticate?.(req.headers.authorization);
+        if (authenticate && !runsNothing && !caller) {
           throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
             'www-authenticate': 'Bearer',
             connection: 'close',
           });
         }
+        scope.caller = caller?.name;
         const method = (req.method ?? 'GET').toUpperCase();
         const headers = headerMap(req);
         const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
-        const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search, body }, context });
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method, headers, search, body },
+          context: () => context(caller),
+        });
         await send(res, response);
       });
     } catch (error) {

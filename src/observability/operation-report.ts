@@ -16,6 +16,7 @@ export function reportOperation(
   logger.info(
     {
       requestId: scope.requestId,
+      caller: scope.caller ?? null,
       operation: scope.operationName ?? null,
       outcome,
       status,

@@ -5,6 +5,8 @@ import type { OperationOutcome } from './metrics.js';
 /** What the gateway learns about one GraphQL request while serving it; reported once at the end. */
 export interface RequestScope {
   readonly requestId: string;
+  /** Name of the caller whose key the request carried; undefined when the endpoint is open or no key matched. */
+  caller: string | undefined;
   /** Validated operation name; null when anonymous; undefined until (unless) Apollo resolves one. */
   operationName: string | null | undefined;
   outcome: OperationOutcome | undefined;
@@ -20,7 +22,7 @@ export interface RequestScope {
 const storage = new AsyncLocalStorage<RequestScope>();
 
 export function newRequestScope(requestId: string): RequestScope {
-  return { requestId, operationName: undefined, outcome: undefined, errorCodes: [], upstreamRequests: 0, upstreamSubRequests: 0 };
+  return { requestId, caller: undefined, operationName: undefined, outcome: undefined, errorCodes: [], upstreamRequests: 0, upstreamSubRequests: 0 };
 }
 
 /** Runs fn with scope as the current request scope. */

@@ -2,12 +2,13 @@ import DataLoader from 'dataloader';
 import type { GraphField } from '../graph-api/fields.js';
 import type { Psid } from '../graph-api/ids.js';
 import { MAX_BATCH_SIZE } from '../graph-api/client.js';
-import type { Lookup, ProfileOutcome, ProfileResult } from '../graph-api/lookup.js';
+import type { Caller, Lookup, LookupCall, ProfileOutcome, ProfileResult } from '../graph-api/lookup.js';
 
 /**
  * Per-operation profile loader, on top of a Page's chain. Every `profile` field resolved in one
  * tick for the same PSID joins one sub-request carrying the union of the Graph fields they asked
- * for; up to 50 PSIDs share one batch call.
+ * for; up to 50 PSIDs share one batch call. Every lookup carries the operation's caller, which
+ * decides its share of the Page's quota (budget, priority).
  */
 export class ProfileLoader {
   // Private: DataLoader keys are PSIDs, so the fields travel beside them. `wanted` gathers fields
@@ -16,8 +17,10 @@ export class ProfileLoader {
   private readonly wanted = new Map<Psid, Set<GraphField>>();
   private readonly sent = new Map<Psid, ReadonlySet<GraphField>>();
   private readonly loader: DataLoader<Psid, ProfileOutcome>;
+  private readonly call: LookupCall;
 
-  constructor(lookup: Lookup) {
+  constructor(lookup: Lookup, caller?: Caller) {
+    this.call = { caller };
     this.loader = new DataLoader((psids) => this.dispatch(psids, lookup), { maxBatchSize: MAX_BATCH_SIZE });
   }
 
@@ -45,6 +48,6 @@ export class ProfileLoader {
       this.sent.set(psid, fields);
       return { psid, fields: [...fields] };
     });
-    return (await lookup(requests, {})).results;
+    return (await lookup(requests, this.call)).results;
   }
 }
