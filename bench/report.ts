@@ -109,7 +109,7 @@ function cpuPerOp(group: readonly Measurement[]) {
   };
 }
 
-function find(rows: readonly Row[], latencyMs: number, scenario: ScenarioName, target: TargetName): Row | undefined {
+function find(rows: readonly Row[], latencyMs: number, scenario: ScenarioName, target: TargetName | `gateway:${string}`): Row | undefined {
   return rows.find((r) => r.latencyMs === latencyMs && r.scenario === scenario && r.target === target);
 }
 
@@ -189,6 +189,17 @@ export function verdicts(rows: readonly Row[]): Verdict[] {
         goal: 'one user/op: p99 ≤ 2× bare proxy',
         measured: `${fmt(one.p99Ms)} ms vs ${fmt(bareOne.p99Ms)} ms (${value.toFixed(2)}×)`,
         met: value <= 2,
+      });
+    }
+    const plain = at('one-user', 'gateway');
+    const withCaller = find(rows, latencyMs, 'one-user', 'gateway:caller');
+    if (plain && withCaller) {
+      const value = withCaller.rps / plain.rps;
+      out.push({
+        latencyMs,
+        goal: 'one user/op with a caller configured (GATEWAY_CALLERS): req/s ≥ 0.97× without',
+        measured: `${fmt(withCaller.rps, 0)} vs ${fmt(plain.rps, 0)} req/s (${value.toFixed(3)}×)`,
+        met: value >= 0.97,
       });
     }
     const gateways = rows.filter((r) => r.latencyMs === latencyMs && r.target === 'gateway');
