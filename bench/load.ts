@@ -7,6 +7,8 @@ export interface LoadOptions {
   readonly scenario: Scenario;
   readonly seconds: number;
   readonly connections: number;
+  /** Extra request headers (a caller's key). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
@@ -46,7 +48,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       {
         method: 'POST',
         path: url.pathname,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...options.headers },
         setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
         onResponse: (status, body) => {
           if (looksGood(status, body)) return;

@@ -14,6 +14,8 @@ export interface RunSpec {
   readonly connections: number;
   readonly seconds: number;
   readonly warmupSeconds: number;
+  /** Extra request headers (a caller's key). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -37,9 +39,9 @@ async function settle(emulator: Emulator, target: Running): Promise<{ requests: 
 }
 
 /** A few full answers, parsed and checked, before any load: every target must answer the same. */
-export async function probe(url: string, scenario: Scenario, targetName: string): Promise<void> {
+export async function probe(url: string, scenario: Scenario, targetName: string, headers: Readonly<Record<string, string>> = {}): Promise<void> {
   for (let i = 0; i < Math.min(3, scenario.bodies.length); i++) {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: scenario.bodies[i]! });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: scenario.bodies[i]! });
     const problem = response.ok ? scenario.check(i, await response.json()) : `HTTP ${response.status}`;
     if (problem) throw new Error(`${targetName} gave a wrong answer in ${scenario.name}: ${problem}`);
   }
@@ -51,7 +53,7 @@ export async function probe(url: string, scenario: Scenario, targetName: string)
  */
 export async function measureOnce(spec: RunSpec): Promise<Measurement> {
   const { target, emulator, scenario } = spec;
-  const load = { url: target.url, scenario, connections: spec.connections };
+  const load = { url: target.url, scenario, connections: spec.connections, ...(spec.headers ? { headers: spec.headers } : {}) };
   await runLoad({ ...load, seconds: spec.warmupSeconds });
   await settle(emulator, target);
   await emulator.reset();

@@ -109,7 +109,7 @@ function cpuPerOp(group: readonly Measurement[]) {
   };
 }
 
-function find(rows: readonly Row[], latencyMs: number, scenario: ScenarioName, target: TargetName): Row | undefined {
+function find(rows: readonly Row[], latencyMs: number, scenario: ScenarioName, target: TargetName | `gateway:${string}`): Row | undefined {
   return rows.find((r) => r.latencyMs === latencyMs && r.scenario === scenario && r.target === target);
 }
 
@@ -195,6 +195,17 @@ export function verdicts(rows: readonly Row[]): Verdict[] {
         goal: 'twenty users/op: exactly 1 upstream HTTP request per operation',
         measured: `${twenty.upstreamRequests} batch requests of ${(twenty.upstreamSubRequests / Math.max(1, twenty.upstreamRequests)).toFixed(2)} users for ${twenty.operationsCompleted}–${twenty.operationsSent} operations`,
         met: onePerOperation(twenty, 20),
+      });
+    }
+    const plain = at('one-user', 'gateway');
+    const withCaller = find(rows, latencyMs, 'one-user', 'gateway:caller');
+    if (plain && withCaller) {
+      const value = withCaller.rps / plain.rps;
+      out.push({
+        latencyMs,
+        goal: 'one user/op with a caller configured (GATEWAY_CALLERS): req/s ≥ 0.97× without',
+        measured: `${fmt(withCaller.rps, 0)} vs ${fmt(plain.rps, 0)} req/s (${value.toFixed(3)}×)`,
+        met: value >= 0.97,
       });
     }
     const gateways = rows.filter((r) => r.latencyMs === latencyMs && r.target === 'gateway');

@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import { measureOnce, probe } from './measure.js';
 import { startEmulator, type Running } from './processes.js';
 import { aggregate, cacheNote, errorNotes, ratiosTable, resultsTable, verdicts, verdictsTable, worstOtherLoad, type Measurement } from './report.js';
-import { SCENARIOS } from './scenarios.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
 import { machine, writeBenchmarksMd } from './summary.js';
-import { EMULATOR_SCRIPT, gatewayVariant, isGateway, ROOT, startTarget, TARGETS, type Target } from './targets.js';
+import { CALLER_VARIANT, EMULATOR_SCRIPT, gatewayVariant, isGateway, ROOT, startTarget, TARGETS, type Target } from './targets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,7 +51,12 @@ const settings = {
   noiseCores: 0.15,
   retries: Number(args.retries ?? (quick ? 0 : 2)),
   scenarios: pick(SCENARIOS, list(args.scenarios), 'scenario'),
-  targets: [...pick(TARGETS, list(args.targets), 'target'), ...args.variant.map(gatewayVariant)],
+  targets: [
+    ...pick(TARGETS, list(args.targets), 'target'),
+    ...args.variant.map(gatewayVariant),
+    // A full run measures the cost of a configured caller too (see CALLER_VARIANT).
+    ...(!quick && !args.targets && !args.variant.length ? [CALLER_VARIANT] : []),
+  ],
   gatewayEnv: Object.fromEntries(args.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   /** Only a full run of everything updates BENCHMARKS.md unless asked otherwise. */
   write:
@@ -86,6 +91,11 @@ async function build(): Promise<void> {
   );
 }
 
+/** The targets that run in a scenario (a variant may run in some only). */
+function targetsOf(scenario: Scenario): Target[] {
+  return settings.targets.filter((target) => !target.scenarios || target.scenarios.includes(scenario.name));
+}
+
 async function measureAt(latencyMs: number, workdir: string, measurements: Measurement[]): Promise<void> {
   const emulator = await startEmulator(join(ROOT, EMULATOR_SCRIPT), latencyMs, workdir);
   const running = new Map<string, Running>();
@@ -94,7 +104,7 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
     const keyOf = (target: Target, cache: boolean) => (isGateway(target) ? `${target.name}|${cache}` : target.name);
     const wanted = new Map<string, { target: Target; cache: boolean }>();
     for (const scenario of settings.scenarios) {
-      for (const target of settings.targets) wanted.set(keyOf(target, scenario.cache), { target, cache: scenario.cache });
+      for (const target of targetsOf(scenario)) wanted.set(keyOf(target, scenario.cache), { target, cache: scenario.cache });
     }
     await Promise.all(
       [...wanted].map(async ([key, { target, cache }]) => {
@@ -112,10 +122,10 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
     for (const scenario of settings.scenarios) {
       for (let round = 0; round < settings.rounds; round++) {
         // A/B alternation: every other round runs the targets in reverse order.
-        const order = round % 2 === 0 ? settings.targets : [...settings.targets].reverse();
+        const order = round % 2 === 0 ? targetsOf(scenario) : [...targetsOf(scenario)].reverse();
         for (const target of order) {
           const proc = running.get(keyOf(target, scenario.cache))!;
-          await probe(proc.url, scenario, target.name).catch((error: unknown) => {
+          await probe(proc.url, scenario, target.name, target.headers).catch((error: unknown) => {
             throw new Error(`${error instanceof Error ? error.message : String(error)}\n${proc.describe()}`);
           });
           const spec = {
@@ -128,6 +138,7 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
             connections: settings.connections(latencyMs),
             seconds: settings.seconds,
             warmupSeconds: settings.warmupSeconds,
+            ...(target.headers ? { headers: target.headers } : {}),
           };
           // Other processes of the machine competing for the cores spoil a run: run it again, keep the quietest.
           let best = await measureOnce(spec);

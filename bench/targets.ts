@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, type Running } from './processes.js';
+import type { ScenarioName } from './scenarios.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -14,6 +15,10 @@ export interface Target {
   readonly script: string;
   /** Environment on top of the common one (variants). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Request headers the load sends, e.g. a caller's key. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The scenarios it runs in; all when absent. */
+  readonly scenarios?: readonly ScenarioName[];
 }
 
 export const TARGETS: readonly Target[] = [
@@ -35,12 +40,40 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
+const BENCH_CALLER_KEY = 'bench-caller-key-0123456789abcdef';
+
+/**
+ * The gateway with a caller configured (GATEWAY_CALLERS), the load authenticating as it: a bulk
+ * caller with a budget it never reaches, so every lookup crosses the key check, the shedding check
+ * and a budget count. Its one-user figure against the plain gateway's is the A/B the caller
+ * feature must pass (at most 3 % lower). Part of full runs; `--variant caller` in any run.
+ */
+export const CALLER_VARIANT: Target = {
+  name: 'gateway:caller',
+  description: 'the gateway with GATEWAY_CALLERS set, loaded as a bulk caller with a budget it never reaches',
+  script: 'dist/main.js',
+  env: {
+    GATEWAY_CALLERS: JSON.stringify({
+      console: { key: 'bench-console-key-0123456789abcdef', priority: 'interactive' },
+      bench: { key: BENCH_CALLER_KEY, priority: 'bulk', lookupsPerMinute: 10_000_000 },
+    }),
+  },
+  headers: { authorization: `Bearer ${BENCH_CALLER_KEY}` },
+  scenarios: ['one-user'],
+};
+
+const PRESET_VARIANTS: Readonly<Record<string, Target>> = { caller: CALLER_VARIANT };
+
 /**
  * The gateway with extra environment, measured beside the others in the same A/B run: how a setting
  * (UPSTREAM_CONNECTIONS, LOG_LEVEL, …) changes the numbers. From `--variant label:KEY=VALUE,KEY=VALUE`;
  * `label@path/to/main.js:…` runs another build of the gateway (e.g. one of main, for before/after).
+ * A bare label names a preset (`caller`: CALLER_VARIANT).
  */
 export function gatewayVariant(spec: string): Target {
+  const preset = PRESET_VARIANTS[spec];
+  if (preset) return preset;
+  if (!spec.includes(':')) throw new TypeError(`--variant ${spec}: expected label:KEY=VALUE[,KEY=VALUE] or one of ${Object.keys(PRESET_VARIANTS).join(', ')}`);
   const [name = '', assignments = ''] = spec.split(/:(.*)/s);
   const [label, script = TARGETS[0]!.script] = name.split('@');
   const env = Object.fromEntries(

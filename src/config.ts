@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { appSecretProof } from './graph-api/credentials.js';
 import { isNumericId } from './graph-api/ids.js';
+import type { Caller } from './graph-api/lookup.js';
 import { isGraphVersion } from './graph-api/versions.js';
 
 /** One Page the gateway reads users of. */
@@ -10,6 +11,11 @@ export interface PageConfig {
   readonly token: string;
   /** App secret for appsecret_proof and webhook signatures; falls back to APP_SECRET. */
   readonly appSecret: string | undefined;
+}
+
+/** A caller named in GATEWAY_CALLERS, with the key it authenticates with. */
+interface CallerConfig extends Caller {
+  readonly key: string;
 }
 
 /** Configuration, read from the environment once at start and validated before anything listens. */
@@ -60,6 +66,10 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Keys callers send as `Authorization: Bearer <key>`; empty means the GraphQL endpoint is open. @default [] */
   readonly gatewayApiKeys: readonly string[];
+  /** Named callers with a priority and an optional budget, from GATEWAY_CALLERS or GATEWAY_CALLERS_FILE. @default [] */
+  readonly callers: readonly CallerConfig[];
+  /** Reported Page usage, in percent, from which bulk callers' lookups are shed. @default 75 */
+  readonly bulkShedAtPercent: number;
   /** Key that `GET /metrics` requires as a Bearer token; absent means metrics are open. @default undefined */
   readonly metricsApiKey: string | undefined;
   /** Deepest field nesting an operation may have (fragments do not add levels). @default 6 */
@@ -205,6 +215,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (webhookVerifyToken !== undefined && !appSecret && extraPages.some((p) => !p.appSecret)) {
     throw new ConfigError('PAGES', 'needs an appSecret for every Page (or APP_SECRET) when WEBHOOK_VERIFY_TOKEN is set');
   }
+  const gatewayApiKeys = apiKeys(env, 'GATEWAY_API_KEYS');
+  const callers = parseCallers(env, gatewayApiKeys);
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -229,7 +241,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    gatewayApiKeys: apiKeys(env, 'GATEWAY_API_KEYS'),
+    gatewayApiKeys,
+    callers,
+    bulkShedAtPercent: integer(env, 'BULK_SHED_AT_PERCENT', 75, 1, 100),
     metricsApiKey: optionalKey(env, 'METRICS_API_KEY'),
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 6, 1, 100),
     maxAliases: integer(env, 'MAX_ALIASES', 15, 0, 1000),
@@ -247,14 +261,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
 }
 
 /**
- * PAGES (JSON) or PAGES_FILE (a path to the same JSON): `{"<page id>": {"token": "…", "appSecret": "…"}}`.
- * Messages never quote a token.
+ * A JSON object given inline (`inlineName`) or as a path to a file holding it (`fileName`), e.g. a
+ * mounted secret; undefined when neither is set. `name` is the variable to blame for what is wrong.
  */
-function parsePages(env: Env): PageConfig[] {
-  const inline = text(env, 'PAGES');
-  const file = text(env, 'PAGES_FILE');
-  if (inline && file) throw new ConfigError('PAGES_FILE', 'cannot be combined with PAGES');
-  const name = file ? 'PAGES_FILE' : 'PAGES';
+function jsonObject(env: Env, inlineName: string, fileName: string, like: string, keyedBy: string): { name: string; entries: [string, unknown][] } | undefined {
+  const inline = text(env, inlineName);
+  const file = text(env, fileName);
+  if (inline && file) throw new ConfigError(fileName, `cannot be combined with ${inlineName}`);
+  const name = file ? fileName : inlineName;
   let raw = inline;
   if (file) {
     try {
@@ -263,17 +277,28 @@ function parsePages(env: Env): PageConfig[] {
       throw new ConfigError(name, `names a file that cannot be read: ${file}`);
     }
   }
-  if (raw === undefined) return [];
+  if (raw === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError(name, 'must be JSON like {"<page id>": {"token": "…", "appSecret": "…"}}');
+    throw new ConfigError(name, `must be JSON like ${like}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(name, 'must be a JSON object keyed by Page id');
+    throw new ConfigError(name, `must be a JSON object keyed by ${keyedBy}`);
   }
-  return Object.entries(parsed).map(([id, value]) => {
+  return { name, entries: Object.entries(parsed) };
+}
+
+/**
+ * PAGES (JSON) or PAGES_FILE (a path to the same JSON): `{"<page id>": {"token": "…", "appSecret": "…"}}`.
+ * Messages never quote a token.
+ */
+function parsePages(env: Env): PageConfig[] {
+  const json = jsonObject(env, 'PAGES', 'PAGES_FILE', '{"<page id>": {"token": "…", "appSecret": "…"}}', 'Page id');
+  if (!json) return [];
+  const { name, entries } = json;
+  return entries.map(([id, value]) => {
     if (!isNumericId(id)) throw new ConfigError(name, `has a key that is not a numeric Page id: "${id.slice(0, 40)}"`);
     const page = (typeof value === 'object' && value !== null ? value : {}) as { token?: unknown; appSecret?: unknown };
     if (typeof page.token !== 'string' || !page.token || /\s/.test(page.token)) {
@@ -286,6 +311,69 @@ function parsePages(env: Env): PageConfig[] {
   });
 }
 
+// Names become metric labels, log fields and parts of Redis keys: kept short and plain.
+const CALLER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
+// In JSON a key may hold commas, unlike in the comma-separated GATEWAY_API_KEYS; never spaces (Bearer).
+const CALLER_KEY = /^[\x21-\x7e]{16,256}$/;
+const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute']);
+const MAX_LOOKUPS_PER_MINUTE = 10_000_000;
+
+/**
+ * GATEWAY_CALLERS (JSON) or GATEWAY_CALLERS_FILE: `{"<name>": {"key": "…", "priority":
+ * "interactive" | "bulk", "lookupsPerMinute": N}}`. Messages never quote a key; a key may not
+ * serve two callers (nor repeat one of GATEWAY_API_KEYS), or a request could not tell which it is.
+ */
+function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
+  const json = jsonObject(
+    env,
+    'GATEWAY_CALLERS',
+    'GATEWAY_CALLERS_FILE',
+    '{"<name>": {"key": "…", "priority": "interactive", "lookupsPerMinute": 600}}',
+    'caller name',
+  );
+  if (!json) return [];
+  const { name, entries } = json;
+  const seen = new Set(apiKeys);
+  return entries.map(([caller, value]) => {
+    if (!CALLER_NAME.test(caller)) {
+      throw new ConfigError(name, `has a caller name that is not 1 to 64 letters, digits, ".", "_" or "-": "${caller.slice(0, 40)}"`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ConfigError(name, `needs an object for caller ${caller}`);
+    }
+    const unknown = Object.keys(value).find((field) => !CALLER_FIELDS.has(field));
+    if (unknown !== undefined) throw new ConfigError(name, `has an unknown setting "${unknown.slice(0, 40)}" for caller ${caller}`);
+    const { key, priority, lookupsPerMinute } = value as { key?: unknown; priority?: unknown; lookupsPerMinute?: unknown };
+    if (typeof key !== 'string' || !CALLER_KEY.test(key)) {
+      throw new ConfigError(name, `needs a key of 16 to 256 printable ASCII characters, without spaces, for caller ${caller}`);
+    }
+    if (seen.has(key)) throw new ConfigError(name, `gives caller ${caller} a key that another caller or GATEWAY_API_KEYS already has`);
+    seen.add(key);
+    if (priority !== 'interactive' && priority !== 'bulk') {
+      throw new ConfigError(name, `needs "priority": "interactive" or "bulk" for caller ${caller}`);
+    }
+    if (
+      lookupsPerMinute !== undefined &&
+      !(Number.isInteger(lookupsPerMinute) && (lookupsPerMinute as number) >= 1 && (lookupsPerMinute as number) <= MAX_LOOKUPS_PER_MINUTE)
+    ) {
+      throw new ConfigError(name, `needs a whole lookupsPerMinute between 1 and ${MAX_LOOKUPS_PER_MINUTE} for caller ${caller}`);
+    }
+    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined };
+  });
+}
+
+/**
+ * Every key a GraphQL request may authenticate with, and the caller it stands for: the named
+ * callers, and each GATEWAY_API_KEYS key as an interactive caller without a budget, named by its
+ * position (`GATEWAY_API_KEYS#1`, …; "#" is no caller name's, so the two never clash).
+ */
+export function callerKeys(config: Pick<GatewayConfig, 'callers' | 'gatewayApiKeys'>): [key: string, caller: Caller][] {
+  return [
+    ...config.callers.map(({ key, ...caller }): [string, Caller] => [key, caller]),
+    ...config.gatewayApiKeys.map((key, i): [string, Caller] => [key, { name: `GATEWAY_API_KEYS#${i + 1}`, priority: 'interactive' }]),
+  ];
+}
+
 /** Every configured Page: the PAGE_ACCESS_TOKEN one first, then PAGES. */
 export function configuredPages(config: GatewayConfig): PageConfig[] {
   const single = config.pageAccessToken
@@ -294,12 +382,15 @@ export function configuredPages(config: GatewayConfig): PageConfig[] {
   return [...single, ...config.extraPages.map((p) => ({ ...p, appSecret: p.appSecret ?? config.appSecret }))];
 }
 
+/** The settings that hold secrets (or, for redisUrl, may). */
+export type SecretSetting = 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'callers' | 'metricsApiKey' | 'extraPages' | 'redisUrl';
+
 /**
  * Every value that must never be printed: tokens, app secrets, API keys, the Redis password, and
  * each Page's appsecret_proof (derived from the token, and as good as one to an attacker).
  */
 export function secretsOf(
-  config: Partial<Pick<GatewayConfig, 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'metricsApiKey' | 'extraPages' | 'redisUrl'>>,
+  config: Partial<Pick<GatewayConfig, SecretSetting>>,
 ): string[] {
   const pages = [
     { token: config.pageAccessToken, appSecret: config.appSecret },
@@ -310,6 +401,7 @@ export function secretsOf(
     config.appSecret,
     config.metricsApiKey,
     ...(config.gatewayApiKeys ?? []),
+    ...(config.callers ?? []).map((caller) => caller.key),
     ...(config.extraPages ?? []).flatMap((page) => [page.token, page.appSecret]),
     redisPassword(config.redisUrl),
     ...pages.flatMap(({ token, appSecret }) => (token && appSecret ? [appSecretProof(token, appSecret)] : [])),

@@ -55,8 +55,31 @@ export const upstreamUnavailable = (reason: string) =>
     reason,
   });
 
+/**
+ * The Graph API throttles the Page (or its app): every caller waits. `scope: "page"` tells it apart
+ * from a caller's own budget (`scope: "caller"`).
+ */
 export const rateLimited = (extensions: { retryAfterSeconds?: number } = {}, graph?: GraphErrorRef) =>
-  new GatewayError(ErrorCode.RATE_LIMITED, 'The Graph API is rate limiting this Page or app. Retry later.', extensions, graph);
+  new GatewayError(ErrorCode.RATE_LIMITED, 'The Graph API is rate limiting this Page or app. Retry later.', { scope: 'page', ...extensions }, graph);
+
+/**
+ * A lookup refused for its caller alone (its budget, or its priority while the Page's quota runs
+ * low), with no upstream call. Another caller asking for the same user may still be answered, so
+ * the profile cache does not hand this refusal to operations that joined the lookup.
+ */
+export class CallerRefusal extends GatewayError {
+  constructor(message: string, extensions: { scope: 'caller' | 'page'; retryAfterSeconds: number }) {
+    super(ErrorCode.RATE_LIMITED, message, extensions);
+  }
+}
+
+/** The caller has used its lookupsPerMinute. */
+export const overBudget = (retryAfterSeconds: number) =>
+  new CallerRefusal('This caller has used its budget of Graph API lookups. Retry later.', { scope: 'caller', retryAfterSeconds });
+
+/** A bulk caller's lookup, while the Page's reported usage is at or past BULK_SHED_AT_PERCENT. */
+export const shed = (retryAfterSeconds: number) =>
+  new CallerRefusal("The Page's Graph API quota is running low; bulk callers wait. Retry later.", { scope: 'page', retryAfterSeconds });
 
 /**
  * An upstream failure that has no client-facing code. It carries details for the logs; the client

@@ -1,17 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import { openCacheStore } from './cache/store.js';
+import { connectRedis } from './cache/stores/redis.js';
 import { systemClock, type Clock } from './clock.js';
-import type { GatewayConfig } from './config.js';
+import { callerKeys, type GatewayConfig } from './config.js';
+import type { Caller } from './graph-api/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
 import { StaleAnswers } from './graphql/plugins/stale-extension.js';
-import { bearerCheck } from './http/auth.js';
+import { bearerCheck, bearerLookup } from './http/auth.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { OutageLog } from './observability/outage.js';
 import { charge, type RequestScope } from './observability/request-scope.js';
+import { CallerBudgets } from './pages/budgets.js';
 import type { PageRuntime } from './pages/chain.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
@@ -56,13 +60,20 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const clock = options.clock ?? systemClock;
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();
-  const cache = await openCacheStore(config, logger);
-  if (cache && config.redisUrl) readiness.add('redis', () => cache.reachable());
+  // One connection for the profile cache and the Pages' shared quota state (budgets, throttling).
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisTimeoutMs) : undefined;
+  if (redis) readiness.add('redis', () => redis.reachable());
+  const quotaOutage = new OutageLog(logger, { store: 'redis' }, {
+    down: 'Redis unavailable for caller budgets and Page throttling; each instance keeps its own until it recovers',
+    up: 'Redis answers again; caller budgets and Page throttling are shared',
+  });
 
   const pages = new Pages(config, {
     clock,
     metrics: new UpstreamMetrics(metrics),
-    cacheStore: cache?.store,
+    cacheStore: openCacheStore(config, logger, redis),
+    budgets: new CallerBudgets(redis?.client, quotaOutage),
+    shared: redis && { redis: redis.client, outage: quotaOutage },
   });
   observePages(metrics, pages.all);
 
@@ -79,9 +90,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const apollo = createApollo(config, logger, httpServer);
   await apollo.start();
 
-  const context = async (scope: RequestScope): Promise<GatewayContext> => {
+  // Each operation's context: its accounting, and its caller, which the loaders pass with every lookup.
+  const context = async (scope: RequestScope, caller: Caller | undefined): Promise<GatewayContext> => {
     const loaders = new Map<PageRuntime, ProfileLoader>();
-    const call = { charge: (subRequests: number) => charge(scope, subRequests) };
+    const call = { caller, charge: (subRequests: number) => charge(scope, subRequests) };
     return {
       scope,
       pages,
@@ -96,10 +108,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     };
   };
 
-  const authorized = config.gatewayApiKeys.length > 0 ? bearerCheck(config.gatewayApiKeys) : undefined;
-  if (!authorized && config.nodeEnv === 'production') {
+  const keys = callerKeys(config);
+  const authenticate = keys.length > 0 ? bearerLookup(keys) : undefined;
+  if (!authenticate && config.nodeEnv === 'production') {
     logger.error(
-      'GATEWAY_API_KEYS is not set: the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS.',
+      'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
   const webhook =
@@ -121,7 +134,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   serveHttp(httpServer, {
     apollo,
     context,
-    authorized,
+    authenticate,
     maxRequestBytes: config.maxRequestBytes,
     routes: webhook ? [webhook, ops] : [ops],
     metrics,
@@ -145,7 +158,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         readiness.draining();
         await apollo.stop();
         await pages.close();
-        await cache?.close();
+        await redis?.close();
         await referrals?.close();
       })()),
   };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearerCheck } from '../src/http/auth.js';
+import { bearerCheck, bearerLookup } from '../src/http/auth.js';
 import { captureLogs, DEMO_PSIDS, gatewayUrl, startStack, type Stack } from './helpers.js';
 
 const KEY_A = 'key-a-0123456789abcdef';
@@ -103,5 +103,20 @@ describe('bearerCheck', () => {
     expect(check('Bearer ')).toBe(false);
     expect(check(undefined)).toBe(false);
     expect(() => bearerCheck([])).toThrow(TypeError);
+  });
+});
+
+describe('bearerLookup', () => {
+  it('tells which caller a key stands for, and no one for anything else', () => {
+    const lookup = bearerLookup([
+      [KEY_A, 'console'],
+      [KEY_B, 'crm-sync'],
+    ]);
+    expect(lookup(`Bearer ${KEY_A}`)).toBe('console');
+    expect(lookup(`bearer ${KEY_B} `)).toBe('crm-sync');
+    expect(lookup(`Bearer ${KEY_B}x`)).toBeUndefined();
+    expect(lookup('Bearer ')).toBeUndefined();
+    expect(lookup(undefined)).toBeUndefined();
+    expect(() => bearerLookup([])).toThrow(TypeError);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { versionBefore } from '../src/graph-api/versions.js';
@@ -95,5 +98,69 @@ describe('configuration', () => {
 
   it('strips a trailing slash from the base URL and keeps a path prefix', () => {
     expect(loadConfig({ GRAPH_API_URL: 'http://127.0.0.1:9000/graph/' }).graphApiUrl).toBe('http://127.0.0.1:9000/graph');
+  });
+});
+
+describe('GATEWAY_CALLERS', () => {
+  const KEY = 'console-key-0123456789abcdef';
+  const OTHER = 'crm-sync-key,with:commas-0123';
+  const callers = (value: unknown) => ({ GATEWAY_CALLERS: JSON.stringify(value) });
+
+  it('reads named callers with a priority and an optional budget; BULK_SHED_AT_PERCENT defaults to 75', () => {
+    const config = loadConfig(
+      callers({ console: { key: KEY, priority: 'interactive' }, 'crm-sync': { key: OTHER, priority: 'bulk', lookupsPerMinute: 600 } }),
+    );
+    expect(config.callers).toEqual([
+      { name: 'console', key: KEY, priority: 'interactive', lookupsPerMinute: undefined },
+      { name: 'crm-sync', key: OTHER, priority: 'bulk', lookupsPerMinute: 600 },
+    ]);
+    expect(config.bulkShedAtPercent).toBe(75);
+    expect(loadConfig({}).callers).toEqual([]);
+  });
+
+  it('reads the same JSON from GATEWAY_CALLERS_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callers-'));
+    try {
+      const file = join(dir, 'callers.json');
+      writeFileSync(file, JSON.stringify({ console: { key: KEY, priority: 'interactive' } }));
+      expect(loadConfig({ GATEWAY_CALLERS_FILE: file }).callers.map((c) => c.name)).toEqual(['console']);
+      writeFileSync(file, '{"console": ');
+      expect(() => loadConfig({ GATEWAY_CALLERS_FILE: file })).toThrowError(/^Invalid configuration: GATEWAY_CALLERS_FILE must be JSON like/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => loadConfig({ GATEWAY_CALLERS_FILE: '/nonexistent/callers.json' })).toThrowError(
+      /^Invalid configuration: GATEWAY_CALLERS_FILE names a file that cannot be read/,
+    );
+    expect(() => loadConfig({ ...callers({}), GATEWAY_CALLERS_FILE: '/x.json' })).toThrowError(/GATEWAY_CALLERS_FILE cannot be combined with GATEWAY_CALLERS/);
+  });
+
+  it.each([
+    ['not JSON', '{console'],
+    ['an array', '[]'],
+    ['a bad name', JSON.stringify({ 'the console': { key: KEY, priority: 'interactive' } })],
+    ['no object', JSON.stringify({ console: KEY })],
+    ['a short key', JSON.stringify({ console: { key: 'short', priority: 'interactive' } })],
+    ['a key with a space', JSON.stringify({ console: { key: `${KEY} x`, priority: 'interactive' } })],
+    ['no priority', JSON.stringify({ console: { key: KEY } })],
+    ['an unknown priority', JSON.stringify({ console: { key: KEY, priority: 'urgent' } })],
+    ['a zero budget', JSON.stringify({ console: { key: KEY, priority: 'bulk', lookupsPerMinute: 0 } })],
+    ['a fractional budget', JSON.stringify({ console: { key: KEY, priority: 'bulk', lookupsPerMinute: 1.5 } })],
+    ['a budget as text', JSON.stringify({ console: { key: KEY, priority: 'bulk', lookupsPerMinute: '600' } })],
+    ['a misspelt setting', JSON.stringify({ console: { key: KEY, priority: 'bulk', lookupsPerMin: 600 } })],
+    ['one key for two callers', JSON.stringify({ a: { key: KEY, priority: 'bulk' }, b: { key: KEY, priority: 'interactive' } })],
+  ])('stops the start on %s, naming GATEWAY_CALLERS and never quoting a key', (_name, value) => {
+    expect(() => loadConfig({ GATEWAY_CALLERS: value })).toThrowError(/^Invalid configuration: GATEWAY_CALLERS /);
+    expect(() => loadConfig({ GATEWAY_CALLERS: value })).toThrowError(/^(?!.*console-key).*$/);
+  });
+
+  it('refuses a caller key that GATEWAY_API_KEYS already has', () => {
+    expect(() => loadConfig({ ...callers({ console: { key: KEY, priority: 'interactive' } }), GATEWAY_API_KEYS: KEY })).toThrowError(
+      /^Invalid configuration: GATEWAY_CALLERS gives caller console a key that another caller or GATEWAY_API_KEYS already has$/,
+    );
+  });
+
+  it.each(['0', '101', 'most'])('fails fast on BULK_SHED_AT_PERCENT=%j', (value) => {
+    expect(() => loadConfig({ BULK_SHED_AT_PERCENT: value })).toThrowError(/^Invalid configuration: BULK_SHED_AT_PERCENT /);
   });
 });

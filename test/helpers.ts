@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { DEMO_PAGE_TOKEN } from '../src/demo/emulator/data.js';
+import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN } from '../src/demo/emulator/data.js';
 import { GraphEmulator, type EmulatorOptions } from '../src/demo/emulator/server.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startGateway, type Gateway } from '../src/gateway.js';
@@ -212,3 +212,21 @@ export async function deliver(webhookUrl: string, payload: unknown, secret: stri
   const response = await fetch(webhookUrl, { method: 'POST', headers, body });
   return { status: response.status, text: await response.text() };
 }
+
+/** The value of one series in Prometheus text, e.g. sample(text, 'x_total{code="A"}'). */
+export function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** An X-App-Usage header reporting `percent` call count (the other figures low). */
+export const appUsage = (percent: number) => ({
+  'x-app-usage': JSON.stringify({ call_count: percent, total_cputime: 1, total_time: 1 }),
+});
+
+/** An X-Business-Use-Case-Usage header for the demo Page, with a regain time in minutes. */
+export const bucUsage = (percent: number, minutes: number) => ({
+  'x-business-use-case-usage': JSON.stringify({
+    [DEMO_PAGE_ID]: [{ type: 'messenger', call_count: percent, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: minutes }],
+  }),
+});

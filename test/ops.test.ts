@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_TOKEN, DEMO_PSIDS, gatewayUrl, startStack, type Stack } from './helpers.js';
+import { DEMO_PAGE_TOKEN, DEMO_PSIDS, gatewayUrl, sample, startStack, type Stack } from './helpers.js';
 
 const METRICS_KEY = 'metrics-key-0123456789';
 const SECRET = 'app-secret-for-metrics';
 
 /** The value of one sample line, e.g. sample(text, 'gateway_operations_total{operation="A",outcome="success"}'). */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
 describe('health', () => {
   let stack: Stack;
   beforeAll(async () => {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
 import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
-import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type StackOptions, type TestClock } from './helpers.js';
+import { appUsage, bucUsage, codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type StackOptions, type TestClock } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const OTHER = generatedPsid(3);
@@ -133,13 +132,6 @@ describe('circuit breaker', () => {
 });
 
 describe('throttle from usage headers', () => {
-  const appUsage = (n: number) => ({ 'x-app-usage': JSON.stringify({ call_count: n, total_cputime: 1, total_time: 1 }) });
-  const bucUsage = (n: number, minutes: number) => ({
-    'x-business-use-case-usage': JSON.stringify({
-      [DEMO_PAGE_ID]: [{ type: 'messenger', call_count: n, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: minutes }],
-    }),
-  });
-
   it('stops calling when X-App-Usage reaches 100%, answering RATE_LIMITED with retryAfterSeconds', async () => {
     const s = await start({ env: { RATE_LIMIT_BACKOFF_MS: '30000' } });
     s.emulator.injectFault({ headers: { ...appUsage(100), 'x-business-use-case-usage': '' } });

@@ -24,3 +24,17 @@ export function pageKey(page: { readonly pageId?: string | undefined; readonly a
 export function profileKey(page: string, psid: Psid): string {
   return `${PREFIX}:${page}:${psid}`;
 }
+
+/**
+ * The Redis key saying until when (ms since the epoch) the Graph API throttles a Page, shared by
+ * every instance. Keyed by the Page, never by its token; apart from profile keys, whose Page part
+ * starts with `page-` or `token-`.
+ */
+export function throttleKey(page: string): string {
+  return `${PREFIX}:throttle:${page}`;
+}
+
+/** The prefix of a caller's budget counters in Redis; the counter of one Page adds `:<page>`. */
+export function budgetKeyPrefix(caller: string): string {
+  return `${PREFIX}:budget:${caller}`;
+}

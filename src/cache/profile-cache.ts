@@ -1,9 +1,9 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Clock } from '../clock.js';
-import { ErrorCode, GatewayError } from '../errors.js';
+import { CallerRefusal, ErrorCode, GatewayError } from '../errors.js';
 import type { GraphField } from '../graph-api/fields.js';
 import type { Psid } from '../graph-api/ids.js';
-import type { LookupLayer, ProfileOutcome, ProfileRequest, ProfileResult } from '../graph-api/lookup.js';
+import type { Lookup as ChainLookup, LookupCall, LookupLayer, ProfileOutcome, ProfileRequest, ProfileResult } from '../graph-api/lookup.js';
 import {
   decodeEntry,
   encodeEntry,
@@ -29,8 +29,8 @@ export type CacheOutcome = 'hit' | 'partial' | 'coalesced' | 'miss' | 'stale';
 export interface ProfileCacheOptions {
   /** Non-secret identity of the Page (see pageKey). */
   readonly page: string;
-  /** Told the outcome of every user's lookup. */
-  readonly observe?: (outcome: CacheOutcome) => void;
+  /** Told the outcome of every user's lookup, and whose lookup it was. */
+  readonly observe?: (outcome: CacheOutcome, call: LookupCall) => void;
   readonly policy: CachePolicy;
   readonly clock: Clock;
 }
@@ -43,6 +43,12 @@ export interface ProfileCache {
    * next read goes to the Graph API. The values stay available as stale stand-ins.
    */
   refresh(psid: Psid): Promise<void>;
+}
+
+/** The layers below the cache, and the call they are asked in. */
+interface Below {
+  readonly next: ChainLookup;
+  readonly call: LookupCall;
 }
 
 /** What one request of a batch will be answered from. */
@@ -92,7 +98,14 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
     return done;
   }
 
-  function plan(request: ProfileRequest, entry: CacheEntry | undefined, at: number, ownRequests: ProfileRequest[], batch: Promise<ProfileResult[]>): Plan {
+  function plan(
+    request: ProfileRequest,
+    entry: CacheEntry | undefined,
+    at: number,
+    ownRequests: ProfileRequest[],
+    batch: Promise<ProfileResult[]>,
+    below: Below,
+  ): Plan {
     const key = profileKey(page, request.psid);
     const cached = new Map<GraphField, CachedField>();
     if (entry && isFreshNone(entry, at, policy)) return { request, key, entry, none: true, cached, parts: [] };
@@ -103,7 +116,12 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
       else wanted.push(field);
     }
     const { joined, missing } = inflight.cover(key, wanted);
-    const parts = joined.map(({ lookup, fields }) => ({ fields, result: lookup.result }));
+    // A lookup refused for the caller that started it (its budget, its priority) is no answer for
+    // this one, which asks for itself instead.
+    const parts = joined.map(({ lookup, fields }) => ({
+      fields,
+      result: lookup.result.then((result) => (result instanceof CallerRefusal ? askAlone(below, { psid: request.psid, fields }) : result)),
+    }));
     const result: Plan = { request, key, entry, none: false, cached, parts };
     if (missing.length > 0) {
       const index = ownRequests.push({ psid: request.psid, fields: missing }) - 1;
@@ -196,16 +214,16 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
     const ownRequests: ProfileRequest[] = [];
     let dispatch!: (results: Promise<ProfileResult[]>) => void;
     const batch = new Promise<ProfileResult[]>((resolve) => (dispatch = resolve));
-    const plans = requests.map((request, i) => plan(request, entries[i], startedAt, ownRequests, batch));
+    const plans = requests.map((request, i) => plan(request, entries[i], startedAt, ownRequests, batch, { next, call }));
     if (ownRequests.length > 0) {
       const results = Promise.resolve()
         .then(async () => (await next(ownRequests, call)).results)
-        .catch((error: unknown) => ownRequests.map(() => (error instanceof Error ? error : new Error(String(error)))));
+        .catch((error: unknown) => ownRequests.map(() => toError(error)));
       dispatch(results);
     }
     const stored = plans.flatMap((p) => (p.own ? [remember(p, p.own, startedAt)] : []));
     const results = await Promise.all(plans.map(answer));
-    if (options.observe) plans.forEach((p, i) => options.observe!(outcomeOf(p, results[i]!)));
+    if (options.observe) plans.forEach((p, i) => options.observe!(outcomeOf(p, results[i]!), call));
     // Answer only once stored: an operation that follows this one, on any instance, then hits.
     await Promise.all(stored);
     return { results };
@@ -235,6 +253,14 @@ function servesStale(error: Error): error is GatewayError {
 
 function ageSeconds(now: number, at: number): number {
   return Math.max(0, Math.floor((now - at) / 1000));
+}
+
+function askAlone({ next, call }: Below, request: ProfileRequest): Promise<ProfileResult> {
+  return next([request], call).then((answer) => answer.results[0] ?? missingResult(), toError);
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function missingResult(): Error {

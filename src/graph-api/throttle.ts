@@ -15,8 +15,8 @@ export interface ThrottleOptions {
  * prolong the throttling, since every sub-request counts against the quota.
  */
 export class Throttle {
-  private blockedUntil = 0;
-  /** The latest usage figures seen, for metrics. */
+  private until = 0;
+  /** The latest usage figures seen, with when (by the clock): for metrics and bulk shedding. */
   latest: (Usage & { readonly at: number }) | undefined;
   private lastRaw: string | undefined;
   private lastUsage: Usage | undefined;
@@ -26,9 +26,14 @@ export class Throttle {
     private readonly now: Clock,
   ) {}
 
+  /** When calls may resume (ms since the epoch, by the clock); in the past when they may go ahead. */
+  get blockedUntil(): number {
+    return this.until;
+  }
+
   /** Seconds until calls may resume, or undefined when they may go ahead now. */
   retryAfterSeconds(): number | undefined {
-    const wait = this.blockedUntil - this.now();
+    const wait = this.until - this.now();
     return wait > 0 ? Math.ceil(wait / 1000) : undefined;
   }
 
@@ -52,8 +57,13 @@ export class Throttle {
     if (this.retryAfterSeconds() === undefined) this.blockFor(this.options.defaultBackoffMs);
   }
 
+  /** Blocks calls until `at` (another instance learnt the Page is throttled); a longer block stays. */
+  blockUntil(at: number): void {
+    this.until = Math.max(this.until, at);
+  }
+
   private blockFor(ms: number): void {
-    this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
+    this.blockUntil(this.now() + ms);
   }
 }
 

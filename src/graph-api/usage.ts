@@ -48,8 +48,20 @@ export function parseUsage(headers: IncomingHttpHeaders | undefined): Usage {
 
 /** The highest percentage among the figures that decide throttling (business use case wins). */
 export function peakPercent(usage: Usage): number {
-  const deciding = usage.businessUseCases.length > 0 ? usage.businessUseCases : usage.app ? [usage.app] : [];
-  return Math.max(0, ...deciding.map((f) => Math.max(f.call_count, f.total_cputime, f.total_time)));
+  return peakOf(usage.businessUseCases.length > 0 ? usage.businessUseCases : usage.app ? [usage.app] : []);
+}
+
+/**
+ * The highest percentage of either header: what bulk shedding compares with BULK_SHED_AT_PERCENT.
+ * Unlike throttling, shedding heeds the app's figures even beside business-use-case ones: it is a
+ * precaution, and either quota running out stops every caller.
+ */
+export function highestPercent(usage: Usage): number {
+  return peakOf(usage.app ? [usage.app, ...usage.businessUseCases] : usage.businessUseCases);
+}
+
+function peakOf(figures: readonly UsageFigures[]): number {
+  return Math.max(0, ...figures.map((f) => Math.max(f.call_count, f.total_cputime, f.total_time)));
 }
 
 /** Minutes until access is regained, per the business-use-case header; 0 when not throttled. */

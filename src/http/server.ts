@@ -2,11 +2,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { ErrorCode } from '../errors.js';
+import type { Caller } from '../graph-api/lookup.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { operationReporter } from '../observability/operation-report.js';
 import { newRequestScope, requestIdFrom, type RequestScope } from '../observability/request-scope.js';
-import type { BearerCheck } from './auth.js';
+import type { BearerLookup } from './auth.js';
 import { headerMap, parseBody, readBody, splitUrl } from './body.js';
 import { HttpError, send, sendError } from './respond.js';
 
@@ -17,10 +18,10 @@ export type Route = (req: IncomingMessage, res: ServerResponse, path: string, se
 
 export interface GatewayHttpOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
-  /** Builds each operation's context around the request's accounting. */
-  readonly context: (scope: RequestScope) => Promise<TContext>;
-  /** When set, GraphQL requests need one of its Bearer keys. */
-  readonly authorized: BearerCheck | undefined;
+  /** Builds each operation's context around the request's accounting, for the caller whose key it carried (undefined: open endpoint). */
+  readonly context: (scope: RequestScope, caller: Caller | undefined) => Promise<TContext>;
+  /** When set, GraphQL requests need one of its Bearer keys, which tells who the caller is. */
+  readonly authenticate: BearerLookup<Caller> | undefined;
   readonly maxRequestBytes: number;
   /** Tried in order for any other path (webhook, ops endpoints). */
   readonly routes: readonly Route[];
@@ -29,11 +30,12 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
 }
 
 /**
- * Serves GraphQL over `node:http` through Apollo's `executeHTTPGraphQLRequest`: API key, body
- * limit, then Apollo; one log line and the operation metrics once the response is sent.
+ * Serves GraphQL over `node:http` through Apollo's `executeHTTPGraphQLRequest`: API key (which
+ * names the caller), body limit, then Apollo with a context for that caller; one log line and the
+ * operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authorized, maxRequestBytes, routes, metrics, logger } = options;
+  const { apollo, context, authenticate, maxRequestBytes, routes, metrics, logger } = options;
   const report = operationReporter(metrics, logger);
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -60,18 +62,20 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
     try {
       // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
       const runsNothing = req.method === 'GET' && search === '';
-      if (authorized && !runsNothing && !authorized(req.headers.authorization)) {
+      const caller = authenticate?.(req.headers.authorization);
+      if (authenticate && !runsNothing && !caller) {
         throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
           'www-authenticate': 'Bearer',
           connection: 'close',
         });
       }
+      scope.caller = caller?.name;
       const method = (req.method ?? 'GET').toUpperCase();
       const headers = headerMap(req);
       const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search, body },
-        context: () => context(scope),
+        context: () => context(scope, caller),
       });
       await send(res, response);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
-import { secretsOf, type GatewayConfig } from '../config.js';
+import { secretsOf, type GatewayConfig, type SecretSetting } from '../config.js';
 
 export type Logger = PinoLogger;
 
@@ -12,14 +12,15 @@ const REDACTED_KEYS = [
   'pageAccessToken',
   'appSecret',
   'gatewayApiKeys',
+  // Each caller's key.
+  'callers',
   'metricsApiKey',
   'extraPages',
   // May carry a password.
   'redisUrl',
 ];
 
-type LoggerConfig = Pick<GatewayConfig, 'logLevel' | 'nodeEnv'> &
-  Partial<Pick<GatewayConfig, 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'metricsApiKey' | 'extraPages' | 'redisUrl'>>;
+type LoggerConfig = Pick<GatewayConfig, 'logLevel' | 'nodeEnv'> & Partial<Pick<GatewayConfig, SecretSetting>>;
 
 /**
  * JSON logs (pretty on a terminal in development). Secrets are kept out twice: by key (redaction)

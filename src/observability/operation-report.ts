@@ -20,6 +20,7 @@ export function operationReporter(metrics: GatewayMetrics, logger: Logger): Repo
     lines.info(
       {
         requestId: scope.requestId,
+        caller: scope.caller ?? null,
         operation: scope.operationName ?? null,
         outcome,
         status,

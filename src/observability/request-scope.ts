@@ -7,6 +7,8 @@ import type { OperationOutcome } from './metrics.js';
  */
 export interface RequestScope {
   readonly requestId: string;
+  /** Name of the caller whose key the request carried; undefined when the endpoint is open or no key matched. */
+  caller: string | undefined;
   /** Validated operation name; null when anonymous; undefined until (unless) Apollo resolves one. */
   operationName: string | null | undefined;
   outcome: OperationOutcome | undefined;
@@ -17,7 +19,7 @@ export interface RequestScope {
 }
 
 export function newRequestScope(requestId: string): RequestScope {
-  return { requestId, operationName: undefined, outcome: undefined, errorCodes: [], upstreamRequests: 0, upstreamSubRequests: 0 };
+  return { requestId, caller: undefined, operationName: undefined, outcome: undefined, errorCodes: [], upstreamRequests: 0, upstreamSubRequests: 0 };
 }
 
 /** Charges one Graph API exchange of `subRequests` users to the request. */

@@ -1,5 +1,6 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import { pageKey } from '../cache/keys.js';
+import type { Redis } from 'ioredis';
+import { pageKey, throttleKey } from '../cache/keys.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { cachePolicy } from '../cache/store.js';
 import type { Clock } from '../clock.js';
@@ -12,8 +13,12 @@ import { deadline } from '../graph-api/deadline.js';
 import { degradation } from '../graph-api/degradation.js';
 import { compose, type Lookup } from '../graph-api/lookup.js';
 import { retries } from '../graph-api/retry.js';
+import { shedding } from '../graph-api/shedding.js';
 import { Throttle, throttled } from '../graph-api/throttle.js';
+import type { OutageLog } from '../observability/outage.js';
+import { budgets, type CallerBudgets } from './budgets.js';
 import type { UpstreamMetrics } from './metrics.js';
+import { SharedThrottle } from './shared-throttle.js';
 
 /** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
 export interface PageRuntime {
@@ -35,13 +40,20 @@ export interface ChainDependencies {
   readonly metrics: UpstreamMetrics;
   /** The profile cache's store; undefined when the cache is off. */
   readonly cacheStore: KeyValueCache<string> | undefined;
+  /** Every caller's lookupsPerMinute (shared by the Pages, counted per Page). */
+  readonly budgets: CallerBudgets;
+  /** Redis, with REDIS_URL: every instance then learns when a Page is throttled. */
+  readonly shared: { readonly redis: Redis; readonly outage: OutageLog } | undefined;
 }
 
 /**
  * One Page's chain, outermost first. A lookup from an operation's loader (profile/loader.ts) goes
  * down this list to the HTTP client; each answer comes back up through it.
  */
-export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore }: ChainDependencies): PageRuntime {
+export function pageChain(page: PageConfig, dependencies: ChainDependencies): PageRuntime {
+  const { config, clock, metrics, cacheStore, shared } = dependencies;
+  // Keyed by the Page, never by its token: the cache, budgets and shared throttle state.
+  const key = pageKey({ pageId: page.id, accessToken: page.token });
   const client = new GraphClient({
     baseUrl: config.graphApiUrl,
     version: config.graphApiVersion,
@@ -54,16 +66,16 @@ export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore
   });
   const cache = cacheStore
     ? createProfileCache(cacheStore, {
-        // Keyed by the Page, never by its token.
-        page: pageKey({ pageId: page.id, accessToken: page.token }),
+        page: key,
         policy: cachePolicy(config),
-        observe: (outcome) => metrics.observeCache(outcome),
+        observe: (outcome, call) => metrics.observeCache(outcome, call),
         clock,
       })
     : undefined;
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
   const circuit = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
+  const sharedThrottle = shared && new SharedThrottle(shared.redis, throttleKey(key), throttle, clock, shared.outage);
 
   const lookup = compose(
     [
@@ -71,6 +83,14 @@ export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore
       cache?.layer,
       // Failed lookups and fields by code, on /metrics.
       metrics.countErrors(),
+      // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
+      shedding(
+        throttle,
+        { atPercent: config.bulkShedAtPercent, onShed: (caller, count) => metrics.countCallerLookups(caller, 'shed', count) },
+        clock,
+      ),
+      // Each caller's lookupsPerMinute; what passes is counted as going upstream.
+      budgets(dependencies.budgets, key, metrics.countCallerLookups),
       // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
       deadline(config.upstreamTimeoutMs),
       // Fields the app may not read become per-field errors; the rest is still answered.
@@ -79,6 +99,8 @@ export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore
       batches(),
       // Transient failures asked again, only those sub-requests.
       retries({ retries: config.retryMax, baseMs: config.retryBaseMs, capMs: config.retryCapMs }),
+      // With Redis: what other instances learnt of the Page's throttling, and what this one learns.
+      sharedThrottle?.layer,
       // No call while the usage headers or a rate-limit code say the Page is throttled.
       throttled(throttle),
       // No call while the Graph API keeps failing.

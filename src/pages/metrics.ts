@@ -1,10 +1,12 @@
+import type { Counter } from 'prom-client';
 import type { CacheOutcome } from '../cache/profile-cache.js';
 import { GatewayError } from '../errors.js';
 import type { Breaker } from '../graph-api/breaker.js';
 import type { UpstreamExchange } from '../graph-api/client.js';
-import type { LookupLayer, ProfileResult } from '../graph-api/lookup.js';
+import type { LookupCall, LookupLayer, ProfileResult } from '../graph-api/lookup.js';
 import type { Throttle } from '../graph-api/throttle.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import type { CallerLookupResult, CountCallerLookups } from './budgets.js';
 
 /** What the Page gauges read of a Page. */
 interface ObservedPage {
@@ -15,6 +17,8 @@ interface ObservedPage {
 
 const FIGURES = ['call_count', 'total_cputime', 'total_time'] as const;
 const BREAKER_GAUGE = { closed: 0, open: 1, 'half-open': 2 } as const;
+/** The caller label of lookups made for no caller (an open endpoint). */
+const NO_CALLER = '(none)';
 
 /** What every Page's chain reports: its HTTP exchanges, failed lookups, and cache outcomes. */
 export class UpstreamMetrics {
@@ -24,6 +28,10 @@ export class UpstreamMetrics {
   private readonly duration;
   private readonly errors;
   private readonly cacheLookups;
+  private readonly callerLookups;
+  // Private: one labelled child per caller and result, looked up by name, so counting a lookup
+  // allocates nothing.
+  private readonly callerCounters = new Map<string, Record<CallerLookupResult, Counter.Internal>>();
 
   constructor(metrics: GatewayMetrics) {
     this.requests = metrics.counter({
@@ -55,7 +63,24 @@ export class UpstreamMetrics {
       help: 'User lookups by where the profile cache answered them from: hit, partial (some fields fetched), coalesced (joined a lookup under way), miss, stale.',
       labelNames: ['result'],
     });
+    this.callerLookups = metrics.counter({
+      name: 'gateway_caller_lookups_total',
+      help: 'User lookups per caller and result: upstream (let through to the Graph API), cache (answered by the profile cache or a lookup under way), over_budget (past the caller\'s lookupsPerMinute), shed (a bulk caller\'s, while the Page\'s usage is high).',
+      labelNames: ['caller', 'result'],
+    });
   }
+
+  /** Fits CountCallerLookups. */
+  readonly countCallerLookups: CountCallerLookups = (caller, result, count) => {
+    const name = caller?.name ?? NO_CALLER;
+    let counters = this.callerCounters.get(name);
+    if (!counters) {
+      const child = (of: CallerLookupResult) => this.callerLookups.labels(name, of);
+      counters = { upstream: child('upstream'), cache: child('cache'), over_budget: child('over_budget'), shed: child('shed') };
+      this.callerCounters.set(name, counters);
+    }
+    counters[result].inc(count);
+  };
 
   /** Fits GraphClientOptions.onExchange. */
   observeExchange({ subRequests, status, durationMs }: UpstreamExchange): void {
@@ -65,9 +90,10 @@ export class UpstreamMetrics {
     this.duration.observe(durationMs / 1000);
   }
 
-  /** Fits ProfileCacheOptions.observe. */
-  observeCache(outcome: CacheOutcome): void {
+  /** Fits ProfileCacheOptions.observe: per result, and per caller for those the cache answered. */
+  observeCache(outcome: CacheOutcome, call: LookupCall): void {
     this.cacheLookups.inc({ result: outcome });
+    if (outcome === 'hit' || outcome === 'coalesced') this.countCallerLookups(call.caller, 'cache', 1);
   }
 
   /** The chain layer that counts every failed lookup (and field) by its code. */

@@ -7,7 +7,8 @@ import type { Lookup, LookupCall, ProfileOutcome, ProfileResult } from '../graph
 /**
  * Per-operation profile loader, on top of a Page's chain. Every `profile` field resolved in one
  * tick for the same PSID joins one sub-request carrying the union of the Graph fields they asked
- * for; up to 50 PSIDs share one batch call.
+ * for; up to 50 PSIDs share one batch call. Every lookup carries the operation's caller, which
+ * decides its share of the Page's quota (budget, priority).
  */
 export class ProfileLoader {
   // Private: DataLoader keys are PSIDs, so the fields travel beside them. `wanted` gathers fields

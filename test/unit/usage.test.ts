@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { describe, expect, it } from 'vitest';
 import { Throttle } from '../../src/graph-api/throttle.js';
-import { parseUsage, peakPercent, regainMinutes } from '../../src/graph-api/usage.js';
+import { highestPercent, parseUsage, peakPercent, regainMinutes } from '../../src/graph-api/usage.js';
 
 const appUsage = (call: unknown, cpu: unknown = 0, time: unknown = 0) =>
   JSON.stringify({ call_count: call, total_cputime: cpu, total_time: time });
@@ -76,6 +76,16 @@ describe('peakPercent / regainMinutes', () => {
   });
 });
 
+describe('highestPercent (what bulk shedding compares)', () => {
+  it('takes the highest figure of either header, where peakPercent lets business use cases win', () => {
+    const usage = parseUsage({ 'x-app-usage': appUsage(10, 82, 3), 'x-business-use-case-usage': buc({ '1': [bucEntry(40), bucEntry(55)] }) });
+    expect(highestPercent(usage)).toBe(82);
+    expect(peakPercent(usage)).toBe(55);
+    expect(highestPercent(parseUsage({ 'x-business-use-case-usage': buc({ '1': [bucEntry(77)] }) }))).toBe(77);
+    expect(highestPercent(parseUsage(undefined))).toBe(0);
+  });
+});
+
 describe('Throttle', () => {
   const make = () => {
     let t = 1_000_000;
@@ -117,6 +127,16 @@ describe('Throttle', () => {
     throttle.observe({ 'x-business-use-case-usage': buc({ '1': [bucEntry(50, 2)] }) });
     throttle.observe({ 'x-app-usage': appUsage(100) });
     expect(throttle.retryAfterSeconds()).toBe(120);
+  });
+
+  it('blockUntil (another instance learnt it) keeps the later of two blocks', () => {
+    const { throttle, advance } = make();
+    throttle.blockUntil(1_000_000 + 90_000);
+    expect(throttle.retryAfterSeconds()).toBe(90);
+    throttle.blockUntil(1_000_000 + 10_000);
+    expect(throttle.blockedUntil).toBe(1_090_000);
+    advance(90_000);
+    expect(throttle.retryAfterSeconds()).toBeUndefined();
   });
 
   it('rateLimited without headers blocks for the default; with regain minutes, for those', () => {

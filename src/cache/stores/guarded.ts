@@ -1,5 +1,6 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '../../observability/logger.js';
+import { OutageLog } from '../../observability/outage.js';
 
 export interface GuardedStoreOptions {
   /** Longest wait for one operation before it counts as failed. */
@@ -15,12 +16,17 @@ export interface GuardedStoreOptions {
  * it starts and once when the store answers again, not once per request.
  */
 export class GuardedStore implements KeyValueCache<string> {
-  private available = true;
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly store: KeyValueCache<string>,
     private readonly options: GuardedStoreOptions,
-  ) {}
+  ) {
+    this.outage = new OutageLog(options.logger, { store: options.name }, {
+      down: 'Profile cache store unavailable; answering from the Graph API until it recovers',
+      up: 'Profile cache store answers again; using it',
+    });
+  }
 
   get(key: string): Promise<string | undefined> {
     return this.guard(() => this.store.get(key), undefined);
@@ -41,28 +47,13 @@ export class GuardedStore implements KeyValueCache<string> {
     });
     try {
       const value = await Promise.race([operation(), timeout]);
-      this.markAvailable();
+      this.outage.succeeded();
       return value;
     } catch (error) {
-      this.markUnavailable(error);
+      this.outage.failed(error);
       return fallback;
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  private markAvailable(): void {
-    if (this.available) return;
-    this.available = true;
-    this.options.logger.info({ store: this.options.name }, 'Profile cache store answers again; using it');
-  }
-
-  private markUnavailable(error: unknown): void {
-    if (!this.available) return;
-    this.available = false;
-    this.options.logger.warn(
-      { store: this.options.name, reason: error instanceof Error ? error.message : String(error) },
-      'Profile cache store unavailable; answering from the Graph API until it recovers',
-    );
   }
 }

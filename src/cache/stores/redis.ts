@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 const START_WAIT_MS = 2000;
 
 /** Apollo's KeyValueCache over an ioredis client; `ttl` is in seconds, as the interface says. */
-class RedisStore implements KeyValueCache<string> {
+export class RedisStore implements KeyValueCache<string> {
   constructor(private readonly client: Redis) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -25,8 +25,9 @@ class RedisStore implements KeyValueCache<string> {
   }
 }
 
+/** One connection to REDIS_URL, shared by the profile cache and the Pages' quota state. */
 export interface RedisConnection {
-  readonly store: RedisStore;
+  readonly client: Redis;
   /** Whether the connection is up and ready for commands. */
   readonly reachable: () => boolean;
   readonly close: () => Promise<void>;
@@ -47,7 +48,7 @@ export async function connectRedis(url: string, commandTimeoutMs: number): Promi
     commandTimeout: commandTimeoutMs,
     connectTimeout: Math.max(1000, commandTimeoutMs),
   });
-  // Connection errors repeat on every reconnect attempt; GuardedStore logs the outage once.
+  // Connection errors repeat on every reconnect attempt; each user of the connection logs the outage once.
   client.on('error', () => {});
   // A first failure rejects this promise, yet the client goes on reconnecting.
   client.connect().catch(() => {});
@@ -59,7 +60,7 @@ export async function connectRedis(url: string, commandTimeoutMs: number): Promi
   });
   clearTimeout(timer);
   return {
-    store: new RedisStore(client),
+    client,
     reachable: () => client.status === 'ready',
     close: async () => {
       client.disconnect();
