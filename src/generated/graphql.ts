@@ -32,6 +32,11 @@ export type AdReferral = {
  */
 export type MessengerProfile = {
   readonly __typename?: 'MessengerProfile';
+  /**
+   * When the oldest profile value used was fetched from the Graph API (ISO 8601, UTC): the start of
+   * the lookup that brought it. Null when no value was read.
+   */
+  readonly fetchedAt?: Maybe<Scalars['String']['output']>;
   /** First name (Graph field `first_name`). Needs Business Asset User Profile Access. */
   readonly firstName?: Maybe<Scalars['String']['output']>;
   /** Gender as reported by the Graph API (Graph field `gender`). Needs the `pages_user_gender` permission. */
@@ -57,6 +62,12 @@ export type MessengerProfile = {
    * store it.
    */
   readonly profilePic?: Maybe<Scalars['String']['output']>;
+  /**
+   * Where the profile values beside it came from: the oldest kind used. Costs no Graph API request
+   * of its own. `GRAPH_API` (with a null `fetchedAt`) when no value was read, e.g. when only `source`
+   * and `fetchedAt` are selected.
+   */
+  readonly source: ProfileSource;
   /**
    * Offset from GMT in hours, possibly fractional such as 5.5 (Graph field `timezone`). Needs the
    * `pages_user_timezone` permission.
@@ -101,6 +112,18 @@ export type MutationRefreshUserArgs = {
   pageId?: InputMaybe<Scalars['ID']['input']>;
   psid: Scalars['ID']['input'];
 };
+
+/** Kinds of profile value, from the newest to the oldest. */
+export type ProfileSource =
+  /** From the gateway's profile cache, within `PROFILE_CACHE_TTL`. */
+  | 'CACHE'
+  /** Read from the Graph API for this request (or by a lookup under way that it joined). */
+  | 'GRAPH_API'
+  /**
+   * From the cache past its freshness, standing in for a Graph API that failed or is rate limiting;
+   * the path is also listed in the response's `extensions.stale`.
+   */
+  | 'STALE_CACHE';
 
 /** Entry points for reading Messenger users of the configured Facebook Page. */
 export type Query = {
@@ -208,6 +231,7 @@ export type ResolversTypes = {
   MessengerProfile: ResolverTypeWrapper<ProfileParent>;
   MessengerUser: ResolverTypeWrapper<UserParent>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ProfileSource: ProfileSource;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
@@ -232,6 +256,7 @@ export type AdReferralResolvers<ContextType = GatewayContext, ParentType extends
 };
 
 export type MessengerProfileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['MessengerProfile'] = ResolversParentTypes['MessengerProfile']> = {
+  fetchedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   gender?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   isPaymentEnabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -240,6 +265,7 @@ export type MessengerProfileResolvers<ContextType = GatewayContext, ParentType e
   locale?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   profilePic?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ProfileSource'], ParentType, ContextType>;
   timezone?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 

@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { upstreamUnavailable } from '../errors.js';
-import type { MessengerProfileResolvers, Resolvers } from '../generated/graphql.js';
+import type { MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
 import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from '../graph-api/fields.js';
+import type { ValueSource } from '../graph-api/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../graph-api/types.js';
 import type { GatewayContext } from './context.js';
 import type { ProfileParent, UserParent } from './parents.js';
@@ -25,10 +26,10 @@ async function resolveProfile(
   const outcome = await context.profiles(page).load(psid, fields);
   context.stale.note(info, outcome);
   if (outcome.kind === 'none') return null;
-  const { data, fieldErrors } = outcome;
+  const { data, fieldErrors, provenance } = outcome;
   // `{}` or only `id` is how the Graph API says the user has not authorized profile access.
   for (const field of fields) {
-    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, page, data, fieldErrors };
+    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, page, data, fieldErrors, provenance };
   }
   return null;
 }
@@ -62,7 +63,7 @@ async function lastAdReferral(parent: ProfileParent, context: GatewayContext): P
 
 /**
  * One resolver per catalog field. `satisfies` makes the catalog (graph-api/fields.ts) and the
- * schema's MessengerProfile list exactly the same fields.
+ * schema's MessengerProfile list exactly the same profile fields (besides provenance, below).
  */
 const profileFieldResolvers = {
   firstName: (parent, _args, context) => profileValue(parent, 'firstName', context),
@@ -74,7 +75,20 @@ const profileFieldResolvers = {
   gender: (parent, _args, context) => profileValue(parent, 'gender', context),
   isPaymentEnabled: (parent, _args, context) => profileValue(parent, 'isPaymentEnabled', context),
   lastAdReferral: (parent, _args, context) => lastAdReferral(parent, context),
-} satisfies Required<MessengerProfileResolvers> & Record<ProfileField, unknown>;
+} satisfies Required<Omit<MessengerProfileResolvers, 'source' | 'fetchedAt'>> & Record<ProfileField, unknown>;
+
+// The schema's enum values for the gateway's own.
+const PROFILE_SOURCE: Readonly<Record<ValueSource, ProfileSource>> = { 'graph-api': 'GRAPH_API', cache: 'CACHE', 'stale-cache': 'STALE_CACHE' };
+
+/**
+ * Where the values beside them came from, read off the outcome those values came in: never a
+ * lookup of their own. With no value read (nothing else selected), nothing older than a live
+ * answer was used: GRAPH_API, and no fetch time.
+ */
+const provenanceResolvers = {
+  source: (parent) => PROFILE_SOURCE[parent.provenance?.source ?? 'graph-api'],
+  fetchedAt: (parent) => (parent.provenance ? new Date(parent.provenance.fetchedAt).toISOString() : null),
+} satisfies Pick<MessengerProfileResolvers, 'source' | 'fetchedAt'>;
 
 export const resolvers: Resolvers = {
   Query: {
@@ -101,7 +115,7 @@ export const resolvers: Resolvers = {
     psid: (user) => user.psid,
     profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context, info),
   },
-  MessengerProfile: profileFieldResolvers,
+  MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers },
   AdReferral: {
     source: (referral) => referral.source ?? null,
     type: (referral) => referral.type ?? null,

@@ -10,6 +10,7 @@ import { Capabilities } from '../graph-api/capabilities.js';
 import { GraphClient, type UpstreamExchange } from '../graph-api/client.js';
 import { deadline } from '../graph-api/deadline.js';
 import { degradation } from '../graph-api/degradation.js';
+import { fetchTime } from '../graph-api/fetch-time.js';
 import { compose, type Lookup } from '../graph-api/lookup.js';
 import { retries } from '../graph-api/retry.js';
 import { Throttle, throttled } from '../graph-api/throttle.js';
@@ -74,6 +75,8 @@ export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore
     [
       // Fresh fields from the cache, joining lookups under way, stale values when upstream fails.
       cache?.layer,
+      // Each answer from below dated with the start of its lookup (MessengerProfile.fetchedAt).
+      fetchTime(clock),
       // Failed lookups and fields by code, on /metrics.
       metrics.countErrors(),
       // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
