@@ -43,6 +43,11 @@ export interface ProfileCache {
    * next read goes to the Graph API. The values stay available as stale stand-ins.
    */
   refresh(psid: Psid): Promise<void>;
+  /**
+   * The user just wrote to the Page, so may have authorized it: a cached "no profile" stops
+   * counting, in every instance sharing the store. Cached profile fields stay fresh.
+   */
+  dropNoProfile(psid: Psid): Promise<void>;
 }
 
 /** What one request of a batch will be answered from. */
@@ -234,6 +239,14 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
       const key = profileKey(page, psid);
       inflight.forget(key);
       await update(key, (entry) => entry && withRefresh(entry));
+    },
+    async dropNoProfile(psid) {
+      const key = profileKey(page, psid);
+      inflight.forget(key);
+      // A "no profile" entry holds no field, so a refresh is exactly the drop. Its new generation
+      // (written for an unknown user too) also discounts a "no profile" that a lookup begun before
+      // the message stores late, on any instance. Known fields are left alone.
+      await update(key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined));
     },
   };
 }

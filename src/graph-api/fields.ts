@@ -46,7 +46,7 @@ export function existsInVersion(field: ProfileField, version: string): boolean {
 }
 
 /** GraphQL field name of each Graph field. */
-const PROFILE_FIELD_OF: Readonly<Record<GraphField, ProfileField>> = Object.fromEntries(
+export const PROFILE_FIELD_OF: Readonly<Record<GraphField, ProfileField>> = Object.fromEntries(
   Object.entries(PROFILE_FIELDS).map(([field, { graph }]) => [graph, field]),
 ) as Record<GraphField, ProfileField>;
 

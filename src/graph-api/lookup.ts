@@ -47,10 +47,19 @@ export interface Answer {
   readonly final?: boolean;
 }
 
+/** Who a lookup is for: decides its share of the Page's quota. */
+export interface Caller {
+  readonly name: string;
+  readonly priority: 'interactive' | 'bulk';
+  /** Graph API lookups per minute this caller may cause; undefined: no budget. */
+  readonly lookupsPerMinute?: number | undefined;
+}
+
 /** Travels with a lookup through every layer. */
 export interface LookupCall {
   /** Aborts when the lookup's deadline passes; set by the deadline layer. */
   readonly signal?: AbortSignal | undefined;
+  readonly caller?: Caller | undefined;
 }
 
 /**
