@@ -62,6 +62,16 @@ export function permissionFor(field: GraphField): string {
   return spec(PROFILE_FIELD_OF[field]).permission ?? 'Business Asset User Profile Access';
 }
 
+/** The fields grouped by the permission each takes: asked alone, a group's answer speaks for its permission. */
+export function byPermission(fields: readonly GraphField[]): GraphField[][] {
+  const groups = new Map<string, GraphField[]>();
+  for (const field of fields) {
+    const permission = permissionFor(field);
+    groups.set(permission, [...(groups.get(permission) ?? []), field]);
+  }
+  return [...groups.values()];
+}
+
 /** The error at the path of a field the app lacks the permission for. */
 export function permissionRequired(field: GraphField): GatewayError {
   const permission = permissionFor(field);

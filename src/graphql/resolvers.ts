@@ -1,9 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { upstreamUnavailable } from '../errors.js';
-import type { MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
+import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
 import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from '../graph-api/fields.js';
 import type { ValueSource } from '../graph-api/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../graph-api/types.js';
+import { pageStatus, type FieldReport, type PageStatusReport } from '../pages/status.js';
 import type { GatewayContext } from './context.js';
 import type { ProfileParent, UserParent } from './parents.js';
 import { selectedProfileFields } from './projection.js';
@@ -79,6 +80,13 @@ const profileFieldResolvers = {
 
 // The schema's enum values for the gateway's own.
 const PROFILE_SOURCE: Readonly<Record<ValueSource, ProfileSource>> = { 'graph-api': 'GRAPH_API', cache: 'CACHE', 'stale-cache': 'STALE_CACHE' };
+const FIELD_STATUS: Readonly<Record<FieldReport['status'], FieldStatus>> = {
+  available: 'AVAILABLE',
+  'permission-required': 'PERMISSION_REQUIRED',
+  'unavailable-on-version': 'UNAVAILABLE_ON_VERSION',
+  unknown: 'UNKNOWN',
+};
+const BREAKER_STATE: Readonly<Record<PageStatusReport['breaker'], BreakerState>> = { closed: 'CLOSED', open: 'OPEN', 'half-open': 'HALF_OPEN' };
 
 /**
  * Where the values beside them came from, read off the outcome those values came in: never a
@@ -101,6 +109,10 @@ export const resolvers: Resolvers = {
       const page = pages.get(pageId);
       return valid.map((psid) => ({ psid, page }));
     },
+    pageStatus: (_root, { pageId, probePsid }, { pages, graphApiVersion, referrals }) => {
+      const probe = probePsid === null || probePsid === undefined ? undefined : validatePsid(probePsid, 'probePsid');
+      return pageStatus(pages.get(pageId), { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe });
+    },
   },
   Mutation: {
     refreshUser: async (_root, { psid, pageId }, { pages }) => {
@@ -116,6 +128,15 @@ export const resolvers: Resolvers = {
     profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context, info),
   },
   MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers },
+  PageStatus: {
+    pageId: (status) => status.pageId ?? null,
+    usage: (status) => status.usage ?? null,
+    breaker: (status) => BREAKER_STATE[status.breaker],
+  },
+  FieldAccess: {
+    permission: (access) => access.permission ?? null,
+    status: (access) => FIELD_STATUS[access.status],
+  },
   AdReferral: {
     source: (referral) => referral.source ?? null,
     type: (referral) => referral.type ?? null,
