@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { appSecretProof } from './graph-api/credentials.js';
+import { existsInVersion, isGraphField, PROFILE_FIELD_OF, type GraphField } from './graph-api/fields.js';
 import { isNumericId } from './graph-api/ids.js';
 import type { Caller } from './graph-api/lookup.js';
 import { isGraphVersion } from './graph-api/versions.js';
@@ -96,6 +97,12 @@ export interface GatewayConfig {
   readonly redisUrl: string | undefined;
   /** Longest wait for one Redis command before answering as if the cache missed. @default 100 */
   readonly redisTimeoutMs: number;
+  /** Warm the profile of each user who writes to the Page (needs webhook capture and the cache). @default false */
+  readonly prefetchOnMessage: boolean;
+  /** Graph fields a prefetch asks for. @default first_name, last_name, profile_pic */
+  readonly prefetchFields: readonly GraphField[];
+  /** How long messages gather before their users are prefetched together (≤ 50 per batch). @default 100 */
+  readonly prefetchWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -189,6 +196,20 @@ function redisUrl(env: Env, name: string): string | undefined {
 }
 
 const DEFAULT_GRAPH_API_VERSION = 'v25.0';
+const DEFAULT_PREFETCH_FIELDS = 'first_name,last_name,profile_pic';
+
+/** Graph field names (first_name, …) from the catalog that the configured version still has. */
+function graphFields(env: Env, name: string, fallback: string, version: string): GraphField[] {
+  const names = (text(env, name) ?? fallback).split(',').map((field) => field.trim()).filter(Boolean);
+  if (names.length === 0) throw new ConfigError(name, 'must name at least one field');
+  for (const field of names) {
+    if (!isGraphField(field)) {
+      throw new ConfigError(name, `names "${field.slice(0, 40)}", which is not a profile field; use Graph names: ${Object.keys(PROFILE_FIELD_OF).join(', ')}`);
+    }
+    if (!existsInVersion(PROFILE_FIELD_OF[field], version)) throw new ConfigError(name, `names ${field}, which Graph API ${version} does not have`);
+  }
+  return [...new Set(names as GraphField[])];
+}
 
 /** Parses and validates the environment. Throws a ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env): GatewayConfig {
@@ -217,6 +238,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   }
   const gatewayApiKeys = apiKeys(env, 'GATEWAY_API_KEYS');
   const callers = parseCallers(env, gatewayApiKeys);
+  const prefetchOnMessage = oneOf(env, 'PREFETCH_ON_MESSAGE', ['true', 'false'], 'false') === 'true';
+  const profileCacheTtl = integer(env, 'PROFILE_CACHE_TTL', 300, 0, 30 * DAY);
+  if (prefetchOnMessage) {
+    // Demo mode (no token, no PAGES) turns webhook capture on by itself.
+    const demo = pageAccessToken === undefined && extraPages.length === 0;
+    if (webhookVerifyToken === undefined && !demo) throw new ConfigError('PREFETCH_ON_MESSAGE', 'needs WEBHOOK_VERIFY_TOKEN: messages arrive by webhook');
+    if (profileCacheTtl === 0) throw new ConfigError('PREFETCH_ON_MESSAGE', 'needs the profile cache (PROFILE_CACHE_TTL above 0): a prefetch is kept there');
+  }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -251,12 +280,15 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxTokens: integer(env, 'MAX_TOKENS', 1000, 100, 100_000),
     maxPsidsPerOperation: integer(env, 'MAX_PSIDS_PER_OPERATION', 250, 1, 10_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-    profileCacheTtl: integer(env, 'PROFILE_CACHE_TTL', 300, 0, 30 * DAY),
+    profileCacheTtl,
     negativeCacheTtl: integer(env, 'NEGATIVE_CACHE_TTL', 60, 0, 30 * DAY),
     profileStaleTtl: integer(env, 'PROFILE_STALE_TTL', DAY, 0, 30 * DAY),
     profileCacheMaxBytes: integer(env, 'PROFILE_CACHE_MAX_BYTES', 32 * 1024 * 1024, 1024, 64 * 1024 ** 3),
     redisUrl: redisUrl(env, 'REDIS_URL'),
     redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
+    prefetchOnMessage,
+    prefetchFields: graphFields(env, 'PREFETCH_FIELDS', DEFAULT_PREFETCH_FIELDS, graphApiVersion),
+    prefetchWindowMs: integer(env, 'PREFETCH_WINDOW_MS', 100, 0, 10_000),
   };
 }
 

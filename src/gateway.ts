@@ -23,6 +23,7 @@ import { ProfileLoader } from './profile/loader.js';
 import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
 import { WEBHOOK_PATH, webhookRoute } from './webhook/handler.js';
+import { Prefetcher } from './webhook/prefetch.js';
 
 /**
  * Bound of one Redis command of the referral store. Longer than the cache's REDIS_TIMEOUT_MS: a
@@ -115,6 +116,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
+  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<PageRuntime>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
   const webhook =
     referrals && config.webhookVerifyToken
       ? webhookRoute({
@@ -122,6 +124,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
           appSecrets: [...new Set(pages.all.flatMap((page) => (page.appSecret ? [page.appSecret] : [])))],
           appSecretOf: (pageId) => pages.appSecretOf(pageId),
           store: referrals,
+          // A user who writes may just have authorized the Page: the next query asks the Graph API
+          // again instead of answering a cached "no profile", and a prefetch may warm the profile.
+          onSenders: async (pageId, psids) => {
+            const page = pages.find(pageId);
+            if (!page) return;
+            const { cache } = page;
+            if (cache) await Promise.all(psids.map((psid) => cache.dropNoProfile(psid)));
+            prefetcher?.add(page, psids);
+          },
           maxBytes: config.maxRequestBytes,
           logger,
         })
@@ -157,6 +168,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       (closing ??= (async () => {
         readiness.draining();
         await apollo.stop();
+        await prefetcher?.close();
         await pages.close();
         await redis?.close();
         await referrals?.close();

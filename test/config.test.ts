@@ -96,6 +96,28 @@ describe('configuration', () => {
     expect(() => loadConfig({ REDIS_URL: 'memcached://:hunter2@cache:6379' })).toThrowError(/^(?!.*hunter2).*$/);
   });
 
+  it('has prefetch off by default, asking for names and picture when on', () => {
+    expect(loadConfig({})).toMatchObject({ prefetchOnMessage: false, prefetchFields: ['first_name', 'last_name', 'profile_pic'], prefetchWindowMs: 100 });
+    const capture = { PAGE_ACCESS_TOKEN: 't', WEBHOOK_VERIFY_TOKEN: 'v', APP_SECRET: 's', PAGE_ID: '1' };
+    expect(loadConfig({ ...capture, PREFETCH_ON_MESSAGE: 'true', PREFETCH_FIELDS: ' locale,first_name,locale ' })).toMatchObject({
+      prefetchOnMessage: true,
+      prefetchFields: ['locale', 'first_name'],
+    });
+    // Demo mode turns webhook capture on by itself.
+    expect(loadConfig({ PREFETCH_ON_MESSAGE: 'true' }).prefetchOnMessage).toBe(true);
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['a name that is not a Graph field', { PREFETCH_FIELDS: 'firstName' }, /^Invalid configuration: PREFETCH_FIELDS names "firstName", which is not a profile field; use Graph names: first_name, /],
+    ['a field the version lacks', { PREFETCH_FIELDS: 'first_name,last_ad_referral' }, /^Invalid configuration: PREFETCH_FIELDS names last_ad_referral, which Graph API v25.0 does not have$/],
+    ['no field', { PREFETCH_FIELDS: ' , ' }, /^Invalid configuration: PREFETCH_FIELDS must name at least one field$/],
+    ['a flag that is not true or false', { PREFETCH_ON_MESSAGE: 'yes' }, /^Invalid configuration: PREFETCH_ON_MESSAGE must be one of true, false/],
+    ['prefetch without webhooks', { PAGE_ACCESS_TOKEN: 't', PREFETCH_ON_MESSAGE: 'true' }, /^Invalid configuration: PREFETCH_ON_MESSAGE needs WEBHOOK_VERIFY_TOKEN/],
+    ['prefetch without the cache', { PREFETCH_ON_MESSAGE: 'true', PROFILE_CACHE_TTL: '0' }, /^Invalid configuration: PREFETCH_ON_MESSAGE needs the profile cache/],
+  ])('refuses %s', (_name, env, message) => {
+    expect(() => loadConfig(env)).toThrowError(message);
+  });
+
   it('strips a trailing slash from the base URL and keeps a path prefix', () => {
     expect(loadConfig({ GRAPH_API_URL: 'http://127.0.0.1:9000/graph/' }).graphApiUrl).toBe('http://127.0.0.1:9000/graph');
   });

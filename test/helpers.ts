@@ -202,6 +202,36 @@ export function referralDelivery(
   };
 }
 
+/** Kinds of messaging event a user makes, and the Page's own echo of a message it sent. */
+export type MessagingKind = 'message' | 'postback' | 'referral' | 'optin' | 'echo';
+
+/** A Page webhook delivery of messaging events, one per [psid, kind]. */
+export function messagingDelivery(pageId: string, events: { psid: string; kind: MessagingKind }[]) {
+  const bodies: Record<MessagingKind, Record<string, unknown>> = {
+    message: { message: { mid: 'm_1', text: 'hello' } },
+    postback: { postback: { title: 'Get Started', payload: 'start' } },
+    referral: { referral: { source: 'SHORTLINK', type: 'OPEN_THREAD', ref: 'hi' } },
+    optin: { optin: { type: 'one_time_notif_req', payload: 'news' } },
+    echo: { message: { mid: 'm_2', text: 'hi from the Page', is_echo: true, app_id: 1517776481860111 } },
+  };
+  return {
+    object: 'page',
+    entry: [
+      {
+        id: pageId,
+        time: Date.now(),
+        messaging: events.map((e, i) => ({
+          // An echo is the Page's own message, sent to the user.
+          sender: { id: e.kind === 'echo' ? pageId : e.psid },
+          recipient: { id: e.kind === 'echo' ? e.psid : pageId },
+          timestamp: 1_700_000_000_000 + i,
+          ...bodies[e.kind],
+        })),
+      },
+    ],
+  };
+}
+
 /** POSTs a webhook delivery signed with `secret` (or with the given signature header). */
 export async function deliver(webhookUrl: string, payload: unknown, secret: string, signature?: string) {
   const { signBody } = await import('../src/webhook/signature.js');

@@ -3,8 +3,11 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HeadlineDocument,
+  PageStatusDocument,
   UserCardsDocument,
   type HeadlineQuery,
+  type PageStatusQuery,
+  type ProfileSource,
   type UserCardsQuery,
 } from '../clients/generated/graphql.js';
 import { codesByPath, DEMO_PSIDS, postGraphQL, startStack, type GraphQLResponse, type Stack } from './helpers.js';
@@ -41,6 +44,27 @@ describe('typed documents for frontends (clients/generated)', () => {
     expect(users?.[0]?.profile?.timezone).toBe(5.5);
     expect(users?.[1]?.profile).toMatchObject({ name: 'Peter Chang', locale: 'en_US' });
     expect(users?.[2]?.profile).toBeNull();
+    expect(stack.emulator.requests).toHaveLength(1);
+  });
+
+  it('UserCards says where each card came from, at no extra upstream cost', async () => {
+    stack.emulator.reset();
+    const res = await request(stack, UserCardsDocument, { psids: [DEMO_PSIDS.peter] });
+    const source: ProfileSource | undefined = res.body.data?.users[0]?.profile?.source;
+    expect(source).toBe('GRAPH_API');
+    expect(Date.parse(res.body.data?.users[0]?.profile?.fetchedAt ?? '')).not.toBeNaN();
+    expect(stack.emulator.subRequests.map((s) => [...(s.fields ?? [])].sort())).toEqual([['locale', 'name', 'profile_pic', 'timezone']]);
+  });
+
+  it('PageStatus reports field access, usage and the breaker; with probePsid it learns access in one batch call', async () => {
+    stack.emulator.reset();
+    const res = await request(stack, PageStatusDocument, { probePsid: DEMO_PSIDS.peter });
+    const status: PageStatusQuery['pageStatus'] | undefined = res.body.data?.pageStatus;
+    expect(res.body.errors).toBeUndefined();
+    expect(status).toMatchObject({ pageId: null, graphApiVersion: 'v25.0', breaker: 'CLOSED', throttledForSeconds: 0 });
+    expect(status?.usage).toEqual({ callCount: expect.any(Number), totalTime: expect.any(Number), totalCputime: expect.any(Number) });
+    expect(status?.fields.find((f) => f.field === 'locale')).toEqual({ field: 'locale', permission: 'pages_user_locale', status: 'AVAILABLE' });
+    expect(status?.fields.find((f) => f.field === 'lastAdReferral')?.status).toBe('UNAVAILABLE_ON_VERSION');
     expect(stack.emulator.requests).toHaveLength(1);
   });
 });

@@ -3,7 +3,16 @@ import type { Clock } from '../clock.js';
 import { CallerRefusal, ErrorCode, GatewayError } from '../errors.js';
 import type { GraphField } from '../graph-api/fields.js';
 import type { Psid } from '../graph-api/ids.js';
-import type { Lookup as ChainLookup, LookupCall, LookupLayer, ProfileOutcome, ProfileRequest, ProfileResult } from '../graph-api/lookup.js';
+import type {
+  Lookup as ChainLookup,
+  LookupCall,
+  LookupLayer,
+  ProfileOutcome,
+  ProfileRequest,
+  ProfileResult,
+  Provenance,
+  ValueSource,
+} from '../graph-api/lookup.js';
 import {
   decodeEntry,
   encodeEntry,
@@ -43,6 +52,11 @@ export interface ProfileCache {
    * next read goes to the Graph API. The values stay available as stale stand-ins.
    */
   refresh(psid: Psid): Promise<void>;
+  /**
+   * The user just wrote to the Page, so may have authorized it: a cached "no profile" stops
+   * counting, in every instance sharing the store. Cached profile fields stay fresh.
+   */
+  dropNoProfile(psid: Psid): Promise<void>;
 }
 
 /** The layers below the cache, and the call they are asked in. */
@@ -141,18 +155,21 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
       const result = await own.result;
       if (result instanceof Error) return;
       const fields = [...own.fields];
-      if (result.kind === 'none') return await update(plan.key, (entry) => withNone(entry, startedAt, generation));
+      // The time the lookup below began (graph-api/fetch-time.ts), so a value is dated the same
+      // when served live and when served from here.
+      const at = result.provenance?.fetchedAt ?? startedAt;
+      if (result.kind === 'none') return await update(plan.key, (entry) => withNone(entry, at, generation));
       const values = new Map<GraphField, CachedField>();
       for (const field of fields) {
         if (result.fieldErrors?.has(field)) continue;
         const value = result.data[field];
-        values.set(field, value === undefined ? { at: startedAt, generation } : { at: startedAt, value, generation });
+        values.set(field, value === undefined ? { at, generation } : { at, value, generation });
       }
       const answered = fields.some((field) => result.data[field] !== undefined || result.fieldErrors?.has(field));
       await update(plan.key, (entry) => {
         // `{}` (or only `id`) is how the Graph API says "no profile", unless the user is known to
         // have one and simply lacks the fields asked (gender, say).
-        if (!answered && !(entry && hasFreshValue(entry, now()))) return withNone(entry, startedAt, generation);
+        if (!answered && !(entry && hasFreshValue(entry, now()))) return withNone(entry, at, generation);
         return values.size > 0 ? withFields(entry, values) : undefined;
       });
     } finally {
@@ -165,14 +182,18 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
   }
 
   async function answer(plan: Plan): Promise<ProfileResult> {
-    if (plan.none) return { kind: 'none' };
+    if (plan.none) return { kind: 'none', provenance: { source: 'cache', fetchedAt: plan.entry!.none!.at } };
     const parts = await Promise.all(plan.parts.map(async ({ fields, result }) => ({ fields, result: await result })));
     const at = now();
     const data: Record<string, unknown> = {};
     const fieldErrors = new Map<GraphField, GatewayError>();
+    const provenance = new OldestValue();
     let oldestStale: number | undefined;
     let failure: GatewayError | undefined;
-    for (const [field, cached] of plan.cached) data[field] = cached.value;
+    for (const [field, cached] of plan.cached) {
+      data[field] = cached.value;
+      provenance.used('cache', cached.at);
+    }
 
     for (const { fields, result } of parts) {
       if (!(result instanceof Error)) {
@@ -182,12 +203,17 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
           if (error) fieldErrors.set(field, error);
           else data[field] = result.data[field];
         }
+        if (result.provenance && fields.some((field) => !result.fieldErrors?.has(field))) {
+          provenance.used(result.provenance.source, result.provenance.fetchedAt);
+        }
         continue;
       }
       if (!servesStale(result)) return result;
       failure ??= result;
       const noneAt = plan.entry && staleNoneAt(plan.entry, at, policy);
-      if (noneAt !== undefined) return markStale({ kind: 'none' }, ageSeconds(at, noneAt));
+      if (noneAt !== undefined) {
+        return markStale({ kind: 'none', provenance: { source: 'stale-cache', fetchedAt: noneAt } }, ageSeconds(at, noneAt));
+      }
       for (const field of fields) {
         const stale = plan.entry && staleField(plan.entry, field, at, policy);
         if (!stale) {
@@ -195,6 +221,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
           continue;
         }
         data[field] = stale.value;
+        provenance.used('stale-cache', stale.at);
         oldestStale = Math.min(oldestStale ?? stale.at, stale.at);
       }
     }
@@ -203,8 +230,12 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
     // Nothing to show but the failure: the same error as without a cache.
     if (failure && !served && oldestStale === undefined) return failure;
     for (const field of Object.keys(data)) if (data[field] === undefined) delete data[field];
-    const outcome: ProfileOutcome =
-      fieldErrors.size > 0 ? { kind: 'profile', data: data, fieldErrors } : { kind: 'profile', data: data };
+    const outcome: ProfileOutcome = {
+      kind: 'profile',
+      data,
+      ...(fieldErrors.size > 0 ? { fieldErrors } : {}),
+      provenance: provenance.value,
+    };
     return oldestStale === undefined ? outcome : markStale(outcome, ageSeconds(at, oldestStale));
   }
 
@@ -236,7 +267,32 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
       inflight.forget(key);
       await update(key, (entry) => entry && withRefresh(entry));
     },
+    async dropNoProfile(psid) {
+      const key = profileKey(page, psid);
+      inflight.forget(key);
+      // A "no profile" entry holds no field, so a refresh is exactly the drop. Its new generation
+      // (written for an unknown user too) also discounts a "no profile" that a lookup begun before
+      // the message stores late, on any instance. Known fields are left alone.
+      await update(key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined));
+    },
   };
+}
+
+const AGE_RANK: Readonly<Record<ValueSource, number>> = { 'graph-api': 0, cache: 1, 'stale-cache': 2 };
+
+/** The oldest kind of value an answer used, and the fetch time of the oldest value. */
+class OldestValue {
+  private source: ValueSource | undefined;
+  private fetchedAt = Infinity;
+
+  used(source: ValueSource, fetchedAt: number): void {
+    if (this.source === undefined || AGE_RANK[source] > AGE_RANK[this.source]) this.source = source;
+    this.fetchedAt = Math.min(this.fetchedAt, fetchedAt);
+  }
+
+  get value(): Provenance | undefined {
+    return this.source === undefined ? undefined : { source: this.source, fetchedAt: this.fetchedAt };
+  }
 }
 
 function outcomeOf(plan: Plan, result: ProfileResult): CacheOutcome {

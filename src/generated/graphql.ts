@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { UserParent, ProfileParent } from '../graphql/parents.js';
 import type { GraphAdReferral } from '../graph-api/types.js';
+import type { PageStatusReport, FieldReport, UsageReport } from '../pages/status.js';
 import type { GatewayContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -26,12 +27,71 @@ export type AdReferral = {
   readonly type?: Maybe<Scalars['String']['output']>;
 };
 
+/** The state of a circuit breaker. */
+export type BreakerState =
+  /** Lookups go to the Graph API. */
+  | 'CLOSED'
+  /** One probe request is deciding whether to close it. */
+  | 'HALF_OPEN'
+  /** The Graph API kept failing: lookups fail fast with `UPSTREAM_UNAVAILABLE` until the cool-down ends. */
+  | 'OPEN';
+
+/** Whether the gateway can read one profile field, from what it has learnt. */
+export type FieldAccess = {
+  readonly __typename?: 'FieldAccess';
+  /** The `MessengerProfile` field, e.g. `locale`. */
+  readonly field: Scalars['String']['output'];
+  /** The Graph API field behind it, e.g. `locale`, `first_name`. */
+  readonly graphField: Scalars['String']['output'];
+  /**
+   * What reading it from the Graph API takes: a permission such as `pages_user_locale`, or the
+   * Business Asset User Profile Access feature. Null when the gateway does not read it from the Graph
+   * API (removed on this version; `lastAdReferral` then comes from webhooks when capture is on).
+   */
+  readonly permission?: Maybe<Scalars['String']['output']>;
+  /** What the gateway has learnt. */
+  readonly status: FieldStatus;
+};
+
+/** What the gateway knows of reading a field. */
+export type FieldStatus =
+  /** A lookup (or a webhook, for `lastAdReferral`) has shown it can be read. */
+  | 'AVAILABLE'
+  /** The Page's app lacks the permission it takes (Graph 100/2018247 or 10/200-299). */
+  | 'PERMISSION_REQUIRED'
+  /** The configured Graph API version does not have it (`isPaymentEnabled`, `lastAdReferral` since v3.2). */
+  | 'UNAVAILABLE_ON_VERSION'
+  /** No lookup has shown it yet, or what was learnt has been forgotten (`CAPABILITY_TTL_MS`). */
+  | 'UNKNOWN';
+
+/**
+ * Usage figures from the Graph API's headers, in whole percent of the quota; throttling starts at
+ * 100. Taken from `X-Business-Use-Case-Usage` when present (the highest entry of each figure), else
+ * from `X-App-Usage`.
+ */
+export type GraphApiUsage = {
+  readonly __typename?: 'GraphApiUsage';
+  /** Share of the call quota used. */
+  readonly callCount?: Maybe<Scalars['Float']['output']>;
+  /** The raw header the figures come from, with every entry and `estimated_time_to_regain_access`. */
+  readonly header: Scalars['String']['output'];
+  /** Share of the CPU time quota used. */
+  readonly totalCputime?: Maybe<Scalars['Float']['output']>;
+  /** Share of the total time quota used. */
+  readonly totalTime?: Maybe<Scalars['Float']['output']>;
+};
+
 /**
  * The user profile fields the Graph API exposes for a PSID. Only the fields selected here are
  * requested from the Graph API.
  */
 export type MessengerProfile = {
   readonly __typename?: 'MessengerProfile';
+  /**
+   * When the oldest profile value used was fetched from the Graph API (ISO 8601, UTC): the start of
+   * the lookup that brought it. Null when no value was read.
+   */
+  readonly fetchedAt?: Maybe<Scalars['String']['output']>;
   /** First name (Graph field `first_name`). Needs Business Asset User Profile Access. */
   readonly firstName?: Maybe<Scalars['String']['output']>;
   /** Gender as reported by the Graph API (Graph field `gender`). Needs the `pages_user_gender` permission. */
@@ -57,6 +117,12 @@ export type MessengerProfile = {
    * store it.
    */
   readonly profilePic?: Maybe<Scalars['String']['output']>;
+  /**
+   * Where the profile values beside it came from: the oldest kind used. Costs no Graph API request
+   * of its own. `GRAPH_API` (with a null `fetchedAt`) when no value was read, e.g. when only `source`
+   * and `fetchedAt` are selected.
+   */
+  readonly source: ProfileSource;
   /**
    * Offset from GMT in hours, possibly fractional such as 5.5 (Graph field `timezone`). Needs the
    * `pages_user_timezone` permission.
@@ -102,9 +168,47 @@ export type MutationRefreshUserArgs = {
   psid: Scalars['ID']['input'];
 };
 
+/** A Page's access to the Graph API as the gateway knows it now. */
+export type PageStatus = {
+  readonly __typename?: 'PageStatus';
+  /** The circuit breaker in front of the Graph API for this Page. */
+  readonly breaker: BreakerState;
+  /** One entry per `MessengerProfile` profile field, in schema order. */
+  readonly fields: ReadonlyArray<FieldAccess>;
+  /** Graph API version the gateway calls, e.g. `v25.0`. */
+  readonly graphApiVersion: Scalars['String']['output'];
+  /** The Page's id; null for the single-token configuration without `PAGE_ID`. */
+  readonly pageId?: Maybe<Scalars['ID']['output']>;
+  /**
+   * Seconds until the gateway calls the Graph API again for this Page (usage at 100%, a regain
+   * time, or a rate-limit answer); 0 when it calls freely.
+   */
+  readonly throttledForSeconds: Scalars['Int']['output'];
+  /** The usage the Graph API reported in its latest answer for this Page; null before any call. */
+  readonly usage?: Maybe<GraphApiUsage>;
+};
+
+/** Kinds of profile value, from the newest to the oldest. */
+export type ProfileSource =
+  /** From the gateway's profile cache, within `PROFILE_CACHE_TTL`. */
+  | 'CACHE'
+  /** Read from the Graph API for this request (or by a lookup under way that it joined). */
+  | 'GRAPH_API'
+  /**
+   * From the cache past its freshness, standing in for a Graph API that failed or is rate limiting;
+   * the path is also listed in the response's `extensions.stale`.
+   */
+  | 'STALE_CACHE';
+
 /** Entry points for reading Messenger users of the configured Facebook Page. */
 export type Query = {
   readonly __typename?: 'Query';
+  /**
+   * What the gateway knows about a Page's access to the Graph API, for dashboards and operators:
+   * which profile fields it may read, the Page's latest reported usage, whether calls are paused.
+   * Makes no Graph API request unless `probePsid` is given.
+   */
+  readonly pageStatus: PageStatus;
   /** One Messenger user by page-scoped user ID. Selecting only `psid` makes no Graph API request. */
   readonly user: MessengerUser;
   /**
@@ -112,6 +216,13 @@ export type Query = {
    * At most 100 PSIDs per call.
    */
   readonly users: ReadonlyArray<MessengerUser>;
+};
+
+
+/** Entry points for reading Messenger users of the configured Facebook Page. */
+export type QueryPageStatusArgs = {
+  pageId?: InputMaybe<Scalars['ID']['input']>;
+  probePsid?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -203,11 +314,18 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   AdReferral: ResolverTypeWrapper<GraphAdReferral>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BreakerState: BreakerState;
+  FieldAccess: ResolverTypeWrapper<FieldReport>;
+  FieldStatus: FieldStatus;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  GraphApiUsage: ResolverTypeWrapper<UsageReport>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   MessengerProfile: ResolverTypeWrapper<ProfileParent>;
   MessengerUser: ResolverTypeWrapper<UserParent>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageStatus: ResolverTypeWrapper<PageStatusReport>;
+  ProfileSource: ProfileSource;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
@@ -216,11 +334,15 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AdReferral: GraphAdReferral;
   Boolean: Scalars['Boolean']['output'];
+  FieldAccess: FieldReport;
   Float: Scalars['Float']['output'];
+  GraphApiUsage: UsageReport;
   ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   MessengerProfile: ProfileParent;
   MessengerUser: UserParent;
   Mutation: Record<PropertyKey, never>;
+  PageStatus: PageStatusReport;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
 };
@@ -231,7 +353,22 @@ export type AdReferralResolvers<ContextType = GatewayContext, ParentType extends
   type?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type FieldAccessResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FieldAccess'] = ResolversParentTypes['FieldAccess']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  graphField?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permission?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FieldStatus'], ParentType, ContextType>;
+};
+
+export type GraphApiUsageResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['GraphApiUsage'] = ResolversParentTypes['GraphApiUsage']> = {
+  callCount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  header?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  totalCputime?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  totalTime?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type MessengerProfileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['MessengerProfile'] = ResolversParentTypes['MessengerProfile']> = {
+  fetchedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   gender?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   isPaymentEnabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -240,6 +377,7 @@ export type MessengerProfileResolvers<ContextType = GatewayContext, ParentType e
   locale?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   profilePic?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ProfileSource'], ParentType, ContextType>;
   timezone?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
@@ -252,16 +390,29 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   refreshUser?: Resolver<ResolversTypes['MessengerUser'], ParentType, ContextType, RequireFields<MutationRefreshUserArgs, 'psid'>>;
 };
 
+export type PageStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageStatus'] = ResolversParentTypes['PageStatus']> = {
+  breaker?: Resolver<ResolversTypes['BreakerState'], ParentType, ContextType>;
+  fields?: Resolver<ReadonlyArray<ResolversTypes['FieldAccess']>, ParentType, ContextType>;
+  graphApiVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  throttledForSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  usage?: Resolver<Maybe<ResolversTypes['GraphApiUsage']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  pageStatus?: Resolver<ResolversTypes['PageStatus'], ParentType, ContextType, Partial<QueryPageStatusArgs>>;
   user?: Resolver<ResolversTypes['MessengerUser'], ParentType, ContextType, RequireFields<QueryUserArgs, 'psid'>>;
   users?: Resolver<ReadonlyArray<ResolversTypes['MessengerUser']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'psids'>>;
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
   AdReferral?: AdReferralResolvers<ContextType>;
+  FieldAccess?: FieldAccessResolvers<ContextType>;
+  GraphApiUsage?: GraphApiUsageResolvers<ContextType>;
   MessengerProfile?: MessengerProfileResolvers<ContextType>;
   MessengerUser?: MessengerUserResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageStatus?: PageStatusResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
 };
 

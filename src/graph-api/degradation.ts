@@ -1,6 +1,6 @@
 import { ErrorCode, hasCode, type GatewayError } from '../errors.js';
 import type { Capabilities } from './capabilities.js';
-import { fieldUnavailable, isGraphField, permissionFor, permissionRequired, type GraphField } from './fields.js';
+import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from './fields.js';
 import type { Lookup, LookupCall, LookupLayer, ProfileRequest, ProfileResult } from './lookup.js';
 
 const MAX_DEGRADE_ROUNDS = 10;
@@ -35,19 +35,24 @@ export function degradation(capabilities: Capabilities, graphApiVersion: string)
       });
     }
     const { results } = await next(asked, call);
+    let final = asked;
     if (results.some(degradable)) {
       const mutable = asked.map(({ psid, fields }) => ({ psid, fields: [...fields] }));
       await degrade({ next, call, capabilities, graphApiVersion }, mutable, results, errorsOf);
+      final = mutable;
     }
     const errors = fieldErrors;
-    if (!errors) return { results };
-    return {
-      results: results.map((result, i) => {
-        const own = errors[i]!;
-        if (!(result instanceof Error) && result.kind === 'profile' && own.size > 0) return { ...result, fieldErrors: own };
-        return result;
-      }),
-    };
+    const read = new Set<GraphField>();
+    const answered = results.map((result, i) => {
+      if (result instanceof Error || result.kind !== 'profile') return result;
+      // `{}` (or only `id`) says nothing about access: the user has no profile to read.
+      const { fields } = final[i]!;
+      if (fields.some((field) => result.data[field] !== undefined)) for (const field of fields) read.add(field);
+      const own = errors?.[i];
+      return own && own.size > 0 ? { ...result, fieldErrors: own } : result;
+    });
+    capabilities.readable(read);
+    return { results: answered };
   };
 }
 
@@ -114,14 +119,7 @@ async function probePermissions(
   { next, call, capabilities }: Round,
   requests: readonly ProfileRequest[],
 ): Promise<{ result: ProfileResult; denied: GraphField[] }[]> {
-  const groups = requests.map((request) => {
-    const byPermission = new Map<string, GraphField[]>();
-    for (const field of request.fields) {
-      const permission = permissionFor(field);
-      byPermission.set(permission, [...(byPermission.get(permission) ?? []), field]);
-    }
-    return [...byPermission.values()];
-  });
+  const groups = requests.map((request) => byPermission(request.fields));
   const subRequests = groups.flatMap((fieldGroups, i) => fieldGroups.map((fields) => ({ psid: requests[i]!.psid, fields })));
   const { results: answers } = subRequests.length > 0 ? await next(subRequests, call) : { results: [] };
   let at = 0;

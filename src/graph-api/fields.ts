@@ -46,7 +46,7 @@ export function existsInVersion(field: ProfileField, version: string): boolean {
 }
 
 /** GraphQL field name of each Graph field. */
-const PROFILE_FIELD_OF: Readonly<Record<GraphField, ProfileField>> = Object.fromEntries(
+export const PROFILE_FIELD_OF: Readonly<Record<GraphField, ProfileField>> = Object.fromEntries(
   Object.entries(PROFILE_FIELDS).map(([field, { graph }]) => [graph, field]),
 ) as Record<GraphField, ProfileField>;
 
@@ -60,6 +60,16 @@ export function isGraphField(name: string): name is GraphField {
 /** What reading a Graph field takes beyond the Page token. */
 export function permissionFor(field: GraphField): string {
   return spec(PROFILE_FIELD_OF[field]).permission ?? 'Business Asset User Profile Access';
+}
+
+/** The fields grouped by the permission each takes: asked alone, a group's answer speaks for its permission. */
+export function byPermission(fields: readonly GraphField[]): GraphField[][] {
+  const groups = new Map<string, GraphField[]>();
+  for (const field of fields) {
+    const permission = permissionFor(field);
+    groups.set(permission, [...(groups.get(permission) ?? []), field]);
+  }
+  return [...groups.values()];
 }
 
 /** The error at the path of a field the app lacks the permission for. */

@@ -10,17 +10,30 @@ export interface ProfileRequest {
   readonly fields: readonly GraphField[];
 }
 
+/** Kinds of value, newest first: fetched from the Graph API for this lookup, a fresh cached one, a stale one. */
+export type ValueSource = 'graph-api' | 'cache' | 'stale-cache';
+
+/** Where an outcome's values came from. */
+export interface Provenance {
+  /** The oldest kind of value the outcome used. */
+  readonly source: ValueSource;
+  /** When the Graph API lookup that brought the oldest value used began, in ms since the epoch. */
+  readonly fetchedAt: number;
+}
+
 /**
  * What a lookup yielded for one user: a profile, no profile, or (as an Error) a failure for that
  * user alone. A profile may lack some requested fields, each with the error that explains why.
+ * Above the fetch-time layer (graph-api/fetch-time.ts) every outcome carries its provenance.
  */
 export type ProfileOutcome =
   | {
       readonly kind: 'profile';
       readonly data: GraphProfile;
       readonly fieldErrors?: ReadonlyMap<GraphField, GatewayError>;
+      readonly provenance?: Provenance | undefined;
     }
-  | { readonly kind: 'none' };
+  | { readonly kind: 'none'; readonly provenance?: Provenance | undefined };
 export type ProfileResult = ProfileOutcome | Error;
 
 /** What a layer answers for a list of requests: one result per request, in order. */

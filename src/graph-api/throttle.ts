@@ -2,12 +2,18 @@ import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import type { Clock } from '../clock.js';
 import { ErrorCode, hasCode, rateLimited } from '../errors.js';
 import type { LookupLayer } from './lookup.js';
-import { parseUsage, peakPercent, regainMinutes, type Usage } from './usage.js';
+import { decidingUsage, parseUsage, peakPercent, regainMinutes, type Usage, type UsageFigures } from './usage.js';
 
 export interface ThrottleOptions {
   /** Back-off after a rate-limit answer that says nothing about when to come back. */
   readonly defaultBackoffMs: number;
 }
+
+/** Usage figures as last reported, with the ones that decide throttling and the header they came in. */
+export type LatestUsage = Usage & {
+  readonly at: number;
+  readonly deciding: { readonly figures: UsageFigures; readonly header: string } | undefined;
+};
 
 /**
  * Stops calls to the Graph API while it says the quota is used up: a usage header at 100%, a
@@ -16,10 +22,10 @@ export interface ThrottleOptions {
  */
 export class Throttle {
   private until = 0;
-  /** The latest usage figures seen, with when (by the clock): for metrics and bulk shedding. */
-  latest: (Usage & { readonly at: number }) | undefined;
+  /** The latest usage figures seen, with when (by the clock): for metrics, bulk shedding and the Page's status. */
+  latest: LatestUsage | undefined;
   private lastRaw: string | undefined;
-  private lastUsage: Usage | undefined;
+  private lastUsage: Omit<LatestUsage, 'at'> | undefined;
 
   constructor(
     private readonly options: ThrottleOptions,
@@ -41,7 +47,11 @@ export class Throttle {
   observe(headers: IncomingHttpHeaders | undefined): void {
     // Most answers repeat the previous figures: parse only what changed.
     const raw = `${String(headers?.['x-app-usage'] ?? '')}\n${String(headers?.['x-business-use-case-usage'] ?? '')}`;
-    const usage = raw === this.lastRaw && this.lastUsage ? this.lastUsage : parseUsage(headers);
+    let usage = this.lastUsage;
+    if (raw !== this.lastRaw || !usage) {
+      const parsed = parseUsage(headers);
+      usage = { ...parsed, deciding: decidingUsage(parsed, headers) };
+    }
     this.lastRaw = raw;
     this.lastUsage = usage;
     if (!usage.app && usage.businessUseCases.length === 0) return;

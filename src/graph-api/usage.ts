@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { parseJson } from './json.js';
 
 /** Whole-number percentages of a quota, as the Graph API reports them. */
-interface UsageFigures {
+export interface UsageFigures {
   readonly call_count: number;
   readonly total_cputime: number;
   readonly total_time: number;
@@ -46,9 +46,26 @@ export function parseUsage(headers: IncomingHttpHeaders | undefined): Usage {
   return { app, businessUseCases };
 }
 
+/** The figures that decide throttling: the business-use-case entries when there are any, else the app's. */
+function deciding(usage: Usage): readonly UsageFigures[] {
+  return usage.businessUseCases.length > 0 ? usage.businessUseCases : usage.app ? [usage.app] : [];
+}
+
 /** The highest percentage among the figures that decide throttling (business use case wins). */
 export function peakPercent(usage: Usage): number {
-  return peakOf(usage.businessUseCases.length > 0 ? usage.businessUseCases : usage.app ? [usage.app] : []);
+  return peakOf(deciding(usage));
+}
+
+/** Each deciding figure at its highest, and the raw header they were read from; undefined when none. */
+export function decidingUsage(
+  usage: Usage,
+  headers: IncomingHttpHeaders | undefined,
+): { readonly figures: UsageFigures; readonly header: string } | undefined {
+  const figures = deciding(usage);
+  const raw = header(headers, usage.businessUseCases.length > 0 ? 'x-business-use-case-usage' : 'x-app-usage');
+  if (figures.length === 0 || raw === undefined) return undefined;
+  const peak = (name: keyof UsageFigures) => Math.max(...figures.map((f) => f[name]));
+  return { figures: { call_count: peak('call_count'), total_cputime: peak('total_cputime'), total_time: peak('total_time') }, header: raw };
 }
 
 /**

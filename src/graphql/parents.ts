@@ -1,6 +1,7 @@
 import type { GatewayError } from '../errors.js';
 import type { GraphField } from '../graph-api/fields.js';
 import type { Psid } from '../graph-api/ids.js';
+import type { Provenance } from '../graph-api/lookup.js';
 import type { GraphProfile } from '../graph-api/types.js';
 import type { PageRuntime } from '../pages/chain.js';
 
@@ -17,4 +18,6 @@ export interface ProfileParent {
   readonly data: GraphProfile;
   /** Requested fields the gateway could not get, each with the error to report at its path. */
   readonly fieldErrors?: ReadonlyMap<GraphField, GatewayError> | undefined;
+  /** Where the values came from; undefined when none was read. */
+  readonly provenance?: Provenance | undefined;
 }

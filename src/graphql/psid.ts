@@ -5,10 +5,10 @@ import { parsePsid, type Psid } from '../graph-api/ids.js';
 const MAX_PSIDS_PER_CALL = 100;
 
 /** A PSID argument as a Psid, or BAD_USER_INPUT before anything is asked upstream. */
-export function validatePsid(psid: string): Psid {
+export function validatePsid(psid: string, argument = 'psid'): Psid {
   const valid = parsePsid(psid);
   if (valid === undefined) {
-    throw badUserInput('A PSID is 1 to 32 decimal digits.', { argument: 'psid', value: psid.slice(0, 64) });
+    throw badUserInput('A PSID is 1 to 32 decimal digits.', { argument, value: psid.slice(0, 64) });
   }
   return valid;
 }
@@ -19,5 +19,5 @@ export function validatePsids(psids: readonly string[]): Psid[] {
       argument: 'psids',
     });
   }
-  return psids.map(validatePsid);
+  return psids.map((psid) => validatePsid(psid));
 }

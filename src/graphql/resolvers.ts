@@ -1,8 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { upstreamUnavailable } from '../errors.js';
-import type { MessengerProfileResolvers, Resolvers } from '../generated/graphql.js';
+import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
 import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from '../graph-api/fields.js';
+import type { ValueSource } from '../graph-api/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../graph-api/types.js';
+import { pageStatus, type FieldReport, type PageStatusReport } from '../pages/status.js';
 import type { GatewayContext } from './context.js';
 import type { ProfileParent, UserParent } from './parents.js';
 import { selectedProfileFields } from './projection.js';
@@ -37,10 +39,10 @@ async function resolveProfile(
   const outcome = await context.profiles(page).load(psid, fields);
   context.stale.note(info, outcome);
   if (outcome.kind === 'none') return null;
-  const { data, fieldErrors } = outcome;
+  const { data, fieldErrors, provenance } = outcome;
   // `{}` or only `id` is how the Graph API says the user has not authorized profile access.
   for (const field of fields) {
-    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, page, data, fieldErrors };
+    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, page, data, fieldErrors, provenance };
   }
   return null;
 }
@@ -74,7 +76,7 @@ async function lastAdReferral(parent: ProfileParent, context: GatewayContext): P
 
 /**
  * One resolver per catalog field. `satisfies` makes the catalog (graph-api/fields.ts) and the
- * schema's MessengerProfile list exactly the same fields.
+ * schema's MessengerProfile list exactly the same profile fields (besides provenance, below).
  */
 const profileFieldResolvers = {
   firstName: (parent, _args, context) => profileValue(parent, 'firstName', context),
@@ -86,7 +88,27 @@ const profileFieldResolvers = {
   gender: (parent, _args, context) => profileValue(parent, 'gender', context),
   isPaymentEnabled: (parent, _args, context) => profileValue(parent, 'isPaymentEnabled', context),
   lastAdReferral: (parent, _args, context) => lastAdReferral(parent, context),
-} satisfies Required<MessengerProfileResolvers> & Record<ProfileField, unknown>;
+} satisfies Required<Omit<MessengerProfileResolvers, 'source' | 'fetchedAt'>> & Record<ProfileField, unknown>;
+
+// The schema's enum values for the gateway's own.
+const PROFILE_SOURCE: Readonly<Record<ValueSource, ProfileSource>> = { 'graph-api': 'GRAPH_API', cache: 'CACHE', 'stale-cache': 'STALE_CACHE' };
+const FIELD_STATUS: Readonly<Record<FieldReport['status'], FieldStatus>> = {
+  available: 'AVAILABLE',
+  'permission-required': 'PERMISSION_REQUIRED',
+  'unavailable-on-version': 'UNAVAILABLE_ON_VERSION',
+  unknown: 'UNKNOWN',
+};
+const BREAKER_STATE: Readonly<Record<PageStatusReport['breaker'], BreakerState>> = { closed: 'CLOSED', open: 'OPEN', 'half-open': 'HALF_OPEN' };
+
+/**
+ * Where the values beside them came from, read off the outcome those values came in: never a
+ * lookup of their own. With no value read (nothing else selected), nothing older than a live
+ * answer was used: GRAPH_API, and no fetch time.
+ */
+const provenanceResolvers = {
+  source: (parent) => PROFILE_SOURCE[parent.provenance?.source ?? 'graph-api'],
+  fetchedAt: (parent) => (parent.provenance ? new Date(parent.provenance.fetchedAt).toISOString() : null),
+} satisfies Pick<MessengerProfileResolvers, 'source' | 'fetchedAt'>;
 
 export const resolvers: Resolvers = {
   Query: {
@@ -98,6 +120,10 @@ export const resolvers: Resolvers = {
       const valid = validatePsids(psids);
       const page = pages.get(pageId);
       return valid.map((psid) => ({ psid, page }));
+    },
+    pageStatus: (_root, { pageId, probePsid }, { pages, graphApiVersion, referrals }) => {
+      const probe = probePsid === null || probePsid === undefined ? undefined : validatePsid(probePsid, 'probePsid');
+      return pageStatus(pages.get(pageId), { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe });
     },
   },
   Mutation: {
@@ -113,7 +139,16 @@ export const resolvers: Resolvers = {
     psid: (user) => user.psid,
     profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context, info),
   },
-  MessengerProfile: profileFieldResolvers,
+  MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers },
+  PageStatus: {
+    pageId: (status) => status.pageId ?? null,
+    usage: (status) => status.usage ?? null,
+    breaker: (status) => BREAKER_STATE[status.breaker],
+  },
+  FieldAccess: {
+    permission: (access) => access.permission ?? null,
+    status: (access) => FIELD_STATUS[access.status],
+  },
   AdReferral: {
     source: (referral) => referral.source ?? null,
     type: (referral) => referral.type ?? null,

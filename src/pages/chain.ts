@@ -5,13 +5,17 @@ import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js
 import { cachePolicy } from '../cache/store.js';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig, PageConfig } from '../config.js';
+import { probeAccess, type ProbeResult } from '../graph-api/access-probe.js';
 import { batches, sendBatch } from '../graph-api/batch.js';
 import { Breaker, breaker } from '../graph-api/breaker.js';
 import { Capabilities } from '../graph-api/capabilities.js';
 import { GraphClient } from '../graph-api/client.js';
 import { deadline } from '../graph-api/deadline.js';
 import { degradation } from '../graph-api/degradation.js';
-import { compose, type Lookup } from '../graph-api/lookup.js';
+import { fetchTime } from '../graph-api/fetch-time.js';
+import type { GraphField } from '../graph-api/fields.js';
+import type { Psid } from '../graph-api/ids.js';
+import { compose, type Caller, type Lookup } from '../graph-api/lookup.js';
 import { retries } from '../graph-api/retry.js';
 import { shedding } from '../graph-api/shedding.js';
 import { Throttle, throttled } from '../graph-api/throttle.js';
@@ -19,6 +23,9 @@ import type { OutageLog } from '../observability/outage.js';
 import { budgets, type CallerBudgets } from './budgets.js';
 import type { UpstreamMetrics } from './metrics.js';
 import { SharedThrottle } from './shared-throttle.js';
+
+/** An operator asking for the Page's status: a person waiting, one batch at most. */
+const PAGE_STATUS_CALLER: Caller = { name: 'page-status', priority: 'interactive' };
 
 /** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
 export interface PageRuntime {
@@ -31,6 +38,11 @@ export interface PageRuntime {
   readonly throttle: Throttle;
   readonly breaker: Breaker;
   readonly capabilities: Capabilities;
+  /**
+   * Learns now which of `fields` the app may read, with one batch call for one user: each
+   * permission's fields asked alone, past the cache and what degradation remembers.
+   */
+  probeAccess(psid: Psid, fields: readonly GraphField[]): Promise<ProbeResult>;
   close(): Promise<void>;
 }
 
@@ -77,10 +89,27 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
   const sharedThrottle = shared && new SharedThrottle(shared.redis, throttleKey(key), throttle, clock, shared.outage);
 
+  const post = sendBatch(client);
+  // The lower part of the chain (below), shared with the access probe.
+  const upstreamLayers = [
+    // At most 50 sub-requests per batch call.
+    batches(),
+    // Transient failures asked again, only those sub-requests.
+    retries({ retries: config.retryMax, baseMs: config.retryBaseMs, capMs: config.retryCapMs }),
+    // With Redis: what other instances learnt of the Page's throttling, and what this one learns.
+    sharedThrottle?.layer,
+    // No call while the usage headers or a rate-limit code say the Page is throttled.
+    throttled(throttle),
+    // No call while the Graph API keeps failing.
+    breaker(circuit),
+  ];
+
   const lookup = compose(
     [
       // Fresh fields from the cache, joining lookups under way, stale values when upstream fails.
       cache?.layer,
+      // Each answer from below dated with the start of its lookup (MessengerProfile.fetchedAt).
+      fetchTime(clock),
       // Failed lookups and fields by code, on /metrics.
       metrics.countErrors(),
       // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
@@ -95,20 +124,13 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       deadline(config.upstreamTimeoutMs),
       // Fields the app may not read become per-field errors; the rest is still answered.
       degradation(capabilities, config.graphApiVersion),
-      // At most 50 sub-requests per batch call.
-      batches(),
-      // Transient failures asked again, only those sub-requests.
-      retries({ retries: config.retryMax, baseMs: config.retryBaseMs, capMs: config.retryCapMs }),
-      // With Redis: what other instances learnt of the Page's throttling, and what this one learns.
-      sharedThrottle?.layer,
-      // No call while the usage headers or a rate-limit code say the Page is throttled.
-      throttled(throttle),
-      // No call while the Graph API keeps failing.
-      breaker(circuit),
+      ...upstreamLayers,
     ],
     // One POST to the batch endpoint.
-    sendBatch(client),
+    post,
   );
+  // pageStatus(probePsid:) learns field access past the cache and what degradation remembers.
+  const probe = compose([deadline(config.upstreamTimeoutMs), ...upstreamLayers], post);
 
   return {
     id: page.id,
@@ -118,6 +140,8 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     throttle,
     breaker: circuit,
     capabilities,
+    probeAccess: (psid, fields) =>
+      probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { caller: PAGE_STATUS_CALLER }),
     close: () => client.close(),
   };
 }

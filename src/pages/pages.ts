@@ -30,9 +30,14 @@ export class Pages {
     return page;
   }
 
+  /** The Page with this id, if the gateway serves it (webhook entries are routed by it). */
+  find(pageId: string): PageRuntime | undefined {
+    return this.byId.get(pageId);
+  }
+
   /** The app secret that signs the Page's webhook deliveries. */
   appSecretOf(pageId: string): string | undefined {
-    return this.byId.get(pageId)?.appSecret;
+    return this.find(pageId)?.appSecret;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { isNumericId } from '../graph-api/ids.js';
+import { isNumericId, parsePsid, type Psid } from '../graph-api/ids.js';
 import type { Referral } from '../referrals/store.js';
 
 interface RawReferral {
@@ -13,17 +13,28 @@ interface RawMessaging {
   timestamp?: unknown;
   referral?: RawReferral;
   postback?: { referral?: RawReferral };
-  message?: { referral?: RawReferral };
+  message?: { referral?: RawReferral; is_echo?: unknown };
+  optin?: unknown;
+}
+
+/** What one entry of a Page webhook delivery says. */
+export interface PageEvents {
+  readonly pageId: string;
+  readonly referrals: Referral[];
+  /** Users who wrote to the Page (message, postback, referral, opt-in), each once. */
+  readonly senders: Psid[];
 }
 
 /** Thrown for a body that is JSON but not a Page webhook delivery. */
 export class MalformedDelivery extends Error {}
 
 /**
- * The referrals in a Page webhook delivery: `messaging_referrals` events (`referral`), and
- * referrals inside postbacks and messages. Events without a sender or a referral are ignored.
+ * The events of a Page webhook delivery, per entry: the referrals (`messaging_referrals` events,
+ * and referrals inside postbacks and messages) and the users behind every messaging event the user
+ * made: a message (not the Page's own echo), a postback, a referral or an opt-in. Events without a
+ * valid sender (a checkbox opt-in knows only a `user_ref`) are skipped.
  */
-export function referralsOf(payload: unknown): { pageId: string; referrals: Referral[] }[] {
+export function eventsOf(payload: unknown): PageEvents[] {
   if (typeof payload !== 'object' || payload === null) throw new MalformedDelivery('not an object');
   const { object, entry } = payload as { object?: unknown; entry?: unknown };
   if (object !== 'page' || !Array.isArray(entry)) throw new MalformedDelivery('not a Page delivery');
@@ -32,10 +43,14 @@ export function referralsOf(payload: unknown): { pageId: string; referrals: Refe
     const pageId = idOf(e.id);
     if (!pageId) throw new MalformedDelivery('entry without id');
     const referrals: Referral[] = [];
-    for (const event of Array.isArray(e.messaging) ? (e.messaging as RawMessaging[]) : []) {
-      const psid = idOf(event?.sender?.id);
-      const referral = event?.referral ?? event?.postback?.referral ?? event?.message?.referral;
-      if (!psid || !referral || typeof referral.source !== 'string') continue;
+    const senders = new Set<Psid>();
+    for (const event of Array.isArray(e.messaging) ? (e.messaging as (RawMessaging | null)[]) : []) {
+      const id = idOf(event?.sender?.id);
+      const psid = id === undefined ? undefined : parsePsid(id);
+      if (!event || !psid) continue;
+      if (byUser(event)) senders.add(psid);
+      const referral = event.referral ?? event.postback?.referral ?? event.message?.referral;
+      if (!referral || typeof referral.source !== 'string') continue;
       referrals.push({
         pageId,
         psid,
@@ -46,8 +61,19 @@ export function referralsOf(payload: unknown): { pageId: string; referrals: Refe
         timestamp: typeof event.timestamp === 'number' ? event.timestamp : 0,
       });
     }
-    return { pageId, referrals };
+    return { pageId, referrals, senders: [...senders] };
   });
+}
+
+/** A message the user sent, a button they tapped, an ad or link they came from, an opt-in. */
+function byUser(event: RawMessaging): boolean {
+  // An echo is the Page's own message: its sender is the Page.
+  if (isObject(event.message)) return event.message.is_echo !== true;
+  return isObject(event.postback) || isObject(event.referral) || isObject(event.optin);
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function idOf(value: unknown): string | undefined {

@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Psid } from '../graph-api/ids.js';
 import { readBody } from '../http/body.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
 import type { ReferralStore } from '../referrals/store.js';
-import { MalformedDelivery, referralsOf } from './events.js';
+import { eventsOf, MalformedDelivery, type PageEvents } from './events.js';
 import { matchingSecret } from './signature.js';
 
 export const WEBHOOK_PATH = '/webhook';
@@ -16,6 +17,8 @@ export interface WebhookOptions {
   /** Every app secret that may sign a delivery. */
   readonly appSecrets: readonly string[];
   readonly store: ReferralStore;
+  /** Told the users who wrote to each served Page; the delivery is answered once it is done. */
+  readonly onSenders?: ((pageId: string, psids: readonly Psid[]) => Promise<void>) | undefined;
   readonly maxBytes: number;
   readonly logger: Logger;
 }
@@ -23,7 +26,8 @@ export interface WebhookOptions {
 /**
  * The Messenger webhook at /webhook: the subscription handshake (GET) and signed deliveries (POST).
  * A delivery is answered 200 only after its referrals are durably stored, so Meta retries what was
- * not. It authenticates by signature, not by API key.
+ * not, and after its senders are handed on (see onSenders). It authenticates by signature, not by
+ * API key.
  */
 export function webhookRoute(options: WebhookOptions): Route {
   const verifyToken = Buffer.from(options.verifyToken);
@@ -43,20 +47,22 @@ export function webhookRoute(options: WebhookOptions): Route {
     const secret = matchingSecret(body, header, options.appSecrets);
     if (!secret) return reply(res, 403, 'Bad signature');
 
-    let entries: ReturnType<typeof referralsOf>;
+    let entries: PageEvents[];
     try {
-      entries = referralsOf(JSON.parse(body.toString('utf8')));
+      entries = eventsOf(JSON.parse(body.toString('utf8')));
     } catch (error) {
       if (error instanceof SyntaxError || error instanceof MalformedDelivery) return reply(res, 400, 'Malformed delivery');
       throw error;
     }
     // An entry is taken only for a Page whose own app secret signed the delivery.
-    const referrals = entries.flatMap(({ pageId, referrals }) => {
-      if (options.appSecretOf(pageId) === secret) return referrals;
+    const accepted = entries.filter(({ pageId }) => {
+      if (options.appSecretOf(pageId) === secret) return true;
       options.logger.warn({ pageId }, 'webhook entry for a Page not configured for this app; ignored');
-      return [];
+      return false;
     });
-    await options.store.record(referrals);
+    await options.store.record(accepted.flatMap((entry) => entry.referrals));
+    const { onSenders } = options;
+    if (onSenders) await Promise.all(accepted.filter((entry) => entry.senders.length > 0).map(({ pageId, senders }) => onSenders(pageId, senders)));
     reply(res, 200, 'EVENT_RECEIVED');
   };
   return async (req, res, path, search) => {

@@ -8,11 +8,12 @@ import {
 } from 'graphql';
 import { badUserInput } from '../../errors.js';
 
-const PSID_ARGUMENTS = new Set(['psid', 'psids']);
+// probePsid too: each probe of pageStatus is a Graph API call for that user.
+const PSID_ARGUMENTS = new Set(['psid', 'psids', 'probePsid']);
 
 /**
- * Refuses an operation that names more than `max` distinct PSIDs across all its `psid`/`psids`
- * arguments, before anything is resolved. It runs once variables are known (a validation rule
+ * Refuses an operation that names more than `max` distinct PSIDs across all its `psid`/`psids`/
+ * `probePsid` arguments, before anything is resolved. It runs once variables are known (a validation rule
  * cannot: Apollo caches validation per document, whatever the variables). Fields under
  * @skip/@include count too: refusing a little early is cheaper than evaluating directives here.
  */

@@ -1,0 +1,58 @@
+import { ErrorCode, hasCode } from '../errors.js';
+import type { Capabilities, FieldAccess } from './capabilities.js';
+import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from './fields.js';
+import type { Psid } from './ids.js';
+import type { Lookup, LookupCall } from './lookup.js';
+
+/** What one probe learnt, and why it learnt nothing when it did not. */
+export interface ProbeResult {
+  readonly learnt: ReadonlyMap<GraphField, FieldAccess>;
+  /** Set when no sub-request taught anything: the error of the first one (rate limited, not found, …). */
+  readonly failure?: Error | undefined;
+}
+
+/**
+ * Learns now which of `fields` the app may read, in one batch call: one sub-request per permission
+ * for one user, so each answer speaks for its own permission (100/2018247 names none). What it
+ * learns is remembered in `capabilities`, as lookups' findings are. `lookup` is the part of the
+ * chain below degradation and the cache: neither the cache nor what is remembered may answer.
+ */
+export async function probeAccess(
+  lookup: Lookup,
+  capabilities: Capabilities,
+  { psid, fields, graphApiVersion }: { psid: Psid; fields: readonly GraphField[]; graphApiVersion: string },
+  call: LookupCall,
+): Promise<ProbeResult> {
+  const groups = byPermission(fields);
+  const { results } = await lookup(
+    groups.map((group) => ({ psid, fields: group })),
+    call,
+  );
+  const learnt = new Map<GraphField, FieldAccess>();
+  let failure: Error | undefined;
+  // A group answered `{}` tells nothing for a user without a profile; once any group has shown the
+  // user's profile, a group answered without its fields means the user simply lacks them.
+  const profileSeen = results.some(
+    (result, k) => !(result instanceof Error) && result.kind === 'profile' && groups[k]!.some((f) => result.data[f] !== undefined),
+  );
+  results.forEach((result, k) => {
+    const group = groups[k]!;
+    if (hasCode(result, ErrorCode.PERMISSION_REQUIRED)) {
+      for (const field of group) learnt.set(field, permissionRequired(field));
+    } else if (hasCode(result, ErrorCode.FIELD_UNAVAILABLE)) {
+      const missing = result.extensions.graphField;
+      if (typeof missing === 'string' && isGraphField(missing)) learnt.set(missing, fieldUnavailable(missing, graphApiVersion));
+    } else if (result instanceof Error) {
+      failure ??= result;
+    } else if (result.kind === 'profile' && profileSeen) {
+      for (const field of group) learnt.set(field, 'available');
+    }
+  });
+  const readable: GraphField[] = [];
+  for (const [field, access] of learnt) {
+    if (access === 'available') readable.push(field);
+    else capabilities.remember(field, access);
+  }
+  capabilities.readable(readable);
+  return learnt.size > 0 ? { learnt } : { learnt, failure };
+}

@@ -1,0 +1,95 @@
+import { ErrorCode } from '../errors.js';
+import type { BreakerState } from '../graph-api/breaker.js';
+import type { FieldAccess } from '../graph-api/capabilities.js';
+import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../graph-api/fields.js';
+import type { Psid } from '../graph-api/ids.js';
+import type { PageRuntime } from './chain.js';
+
+type FieldStatus = 'available' | 'permission-required' | 'unavailable-on-version' | 'unknown';
+
+/** Whether the gateway can read one profile field of the Page's users. */
+export interface FieldReport {
+  readonly field: ProfileField;
+  readonly graphField: GraphField;
+  /** What reading it from the Graph API takes; undefined when the gateway does not read it there. */
+  readonly permission: string | undefined;
+  readonly status: FieldStatus;
+}
+
+/** The deciding usage figures of the Page's latest Graph API answer, in percent. */
+export interface UsageReport {
+  readonly callCount: number;
+  readonly totalTime: number;
+  readonly totalCputime: number;
+  /** The raw header they were read from. */
+  readonly header: string;
+}
+
+/** What the gateway knows of one Page's access to the Graph API (GraphQL `PageStatus`). */
+export interface PageStatusReport {
+  readonly pageId: string | undefined;
+  readonly graphApiVersion: string;
+  readonly fields: readonly FieldReport[];
+  readonly usage: UsageReport | undefined;
+  readonly throttledForSeconds: number;
+  readonly breaker: BreakerState;
+}
+
+export interface PageStatusOptions {
+  readonly graphApiVersion: string;
+  /** Webhook capture is on: captured referrals answer lastAdReferral where the version lacks it. */
+  readonly referralCapture: boolean;
+  /** A user to learn field access with now, in one batch call. */
+  readonly probePsid?: Psid | undefined;
+}
+
+/**
+ * The Page's status from what its chain has learnt: field access from the capability memory
+ * (removed fields from the version), usage from the throttle, the breaker's state. Makes a Graph
+ * API call only to probe; a probe that learnt nothing fails with its reason.
+ */
+export async function pageStatus(page: PageRuntime, { graphApiVersion, referralCapture, probePsid }: PageStatusOptions): Promise<PageStatusReport> {
+  const catalog = Object.keys(PROFILE_FIELDS) as ProfileField[];
+  const current = catalog.filter((field) => existsInVersion(field, graphApiVersion));
+  let learnt: ReadonlyMap<GraphField, FieldAccess> = new Map();
+  if (probePsid !== undefined) {
+    const probe = await page.probeAccess(
+      probePsid,
+      current.map((field) => PROFILE_FIELDS[field].graph),
+    );
+    if (probe.failure) throw probe.failure;
+    learnt = probe.learnt;
+  }
+
+  const fields = catalog.map((field): FieldReport => {
+    const graphField = PROFILE_FIELDS[field].graph;
+    if (!existsInVersion(field, graphApiVersion)) {
+      const fromWebhooks = field === 'lastAdReferral' && referralCapture && page.id !== undefined;
+      return { field, graphField, permission: undefined, status: fromWebhooks ? 'available' : 'unavailable-on-version' };
+    }
+    const access = learnt.get(graphField) ?? page.capabilities.access(graphField);
+    return { field, graphField, permission: permissionFor(graphField), status: statusOf(access) };
+  });
+
+  const usage = page.throttle.latest?.deciding;
+  return {
+    pageId: page.id,
+    graphApiVersion,
+    fields,
+    usage: usage && {
+      callCount: usage.figures.call_count,
+      totalTime: usage.figures.total_time,
+      totalCputime: usage.figures.total_cputime,
+      header: usage.header,
+    },
+    throttledForSeconds: page.throttle.retryAfterSeconds() ?? 0,
+    breaker: page.breaker.state,
+  };
+}
+
+function statusOf(access: FieldAccess | undefined): FieldStatus {
+  if (access === undefined) return 'unknown';
+  if (access === 'available') return 'available';
+  if (access.code === ErrorCode.PERMISSION_REQUIRED) return 'permission-required';
+  return access.code === ErrorCode.FIELD_UNAVAILABLE ? 'unavailable-on-version' : 'unknown';
+}

@@ -1,0 +1,84 @@
+import { GatewayError } from '../errors.js';
+import { MAX_BATCH_SIZE } from '../graph-api/client.js';
+import type { GraphField } from '../graph-api/fields.js';
+import type { Psid } from '../graph-api/ids.js';
+import type { Caller, Lookup } from '../graph-api/lookup.js';
+import type { Logger } from '../observability/logger.js';
+
+/** A Page as the prefetcher uses it: its id (for logs) and its chain. */
+interface PrefetchTarget {
+  readonly id: string | undefined;
+  readonly lookup: Lookup;
+}
+
+export interface PrefetchOptions {
+  /** Graph fields each prefetch asks for. */
+  readonly fields: readonly GraphField[];
+  readonly logger: Logger;
+  /** How long users gather before they are looked up together. */
+  readonly windowMs: number;
+}
+
+/** Prefetches yield first when the Page's quota runs low: nobody is waiting for them. */
+const PREFETCH_CALLER: Caller = { name: 'prefetch', priority: 'bulk' };
+
+/**
+ * Warms the profile cache of users who just wrote to a Page, before anyone asks for them: users
+ * added within a short window share one lookup per Page (at most 50 users, one batch call). The
+ * lookup goes through the Page's whole chain, so the cache asks the Graph API only for fields that
+ * are not fresh (a user whose fields are all fresh costs nothing) and joins lookups under way.
+ * Failures are only logged: a prefetch is an optimisation, and the next query asks again.
+ */
+export class Prefetcher<Page extends PrefetchTarget> {
+  private readonly pending = new Map<Page, Set<Psid>>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: PrefetchOptions) {}
+
+  /** Queues users of a Page and returns at once. */
+  add(page: Page, psids: Iterable<Psid>): void {
+    if (this.closed) return;
+    let queued = this.pending.get(page);
+    for (const psid of psids) {
+      if (!queued) this.pending.set(page, (queued = new Set()));
+      queued.add(psid);
+      if (queued.size >= MAX_BATCH_SIZE) {
+        this.pending.delete(page);
+        this.send(page, queued);
+        queued = undefined;
+      }
+    }
+    if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), this.options.windowMs).unref();
+  }
+
+  /** Stops taking users, drops those not yet sent, and waits for the lookups under way. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.pending.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    for (const [page, psids] of this.pending) this.send(page, psids);
+    this.pending.clear();
+  }
+
+  private send(page: Page, psids: ReadonlySet<Psid>): void {
+    const requests = [...psids].map((psid) => ({ psid, fields: this.options.fields }));
+    const task = page
+      .lookup(requests, { caller: PREFETCH_CALLER })
+      .then(({ results }) => {
+        const failed = results.filter((result) => result instanceof Error);
+        if (failed.length === 0) return;
+        const codes = [...new Set(failed.map((error) => (error instanceof GatewayError ? error.code : error.name)))];
+        this.options.logger.debug({ pageId: page.id, users: requests.length, failed: failed.length, codes }, 'prefetch incomplete');
+      })
+      .catch((error: unknown) => this.options.logger.warn({ err: error, pageId: page.id }, 'prefetch failed'))
+      .finally(() => this.running.delete(task));
+    this.running.add(task);
+  }
+}

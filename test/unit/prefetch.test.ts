@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { parsePsid, type Psid } from '../../src/graph-api/ids.js';
+import type { Lookup, LookupCall, ProfileRequest } from '../../src/graph-api/lookup.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { Prefetcher } from '../../src/webhook/prefetch.js';
+
+const logger = createLogger(loadConfig({ LOG_LEVEL: 'silent' }));
+const psid = (i: number): Psid => parsePsid(String(7_000_000_000_000_000 + i))!;
+
+/** A Page whose chain records each call, answering once `release` is called (or at once). */
+function page(id: string) {
+  const calls: { requests: ProfileRequest[]; call: LookupCall }[] = [];
+  let release: () => void = () => {};
+  let held = false;
+  const lookup: Lookup = async (requests, call) => {
+    calls.push({ requests: [...requests], call });
+    if (held) await new Promise<void>((resolve) => (release = resolve));
+    return { results: requests.map(() => ({ kind: 'none' as const })) };
+  };
+  return { id, lookup, calls, hold: () => void (held = true), release: () => release() };
+}
+
+const until = (check: () => boolean) => expect.poll(check, { timeout: 2000, interval: 5 }).toBe(true);
+
+describe('Prefetcher', () => {
+  it('gathers users of each Page within the window into one bulk lookup per Page', async () => {
+    const prefetcher = new Prefetcher({ fields: ['first_name', 'profile_pic'], windowMs: 20, logger });
+    const [a, b] = [page('1'), page('2')];
+    prefetcher.add(a, [psid(1), psid(2)]);
+    prefetcher.add(b, [psid(3)]);
+    prefetcher.add(a, [psid(2), psid(4)]);
+    expect(a.calls).toHaveLength(0);
+    await until(() => a.calls.length === 1 && b.calls.length === 1);
+    expect(a.calls[0]!.requests).toEqual([
+      { psid: psid(1), fields: ['first_name', 'profile_pic'] },
+      { psid: psid(2), fields: ['first_name', 'profile_pic'] },
+      { psid: psid(4), fields: ['first_name', 'profile_pic'] },
+    ]);
+    expect(a.calls[0]!.call.caller).toEqual({ name: 'prefetch', priority: 'bulk' });
+    expect(b.calls[0]!.requests.map((r) => r.psid)).toEqual([psid(3)]);
+    await prefetcher.close();
+  });
+
+  it('sends 50 users at once without waiting for the window', async () => {
+    const prefetcher = new Prefetcher({ fields: ['first_name'], windowMs: 60_000, logger });
+    const a = page('1');
+    prefetcher.add(a, Array.from({ length: 53 }, (_, i) => psid(i)));
+    expect(a.calls.map((c) => c.requests.length)).toEqual([50]);
+    await prefetcher.close();
+    // Closing drops the three still waiting for the window.
+    expect(a.calls.map((c) => c.requests.length)).toEqual([50]);
+  });
+
+  it('close() waits for lookups under way and takes no more users', async () => {
+    const prefetcher = new Prefetcher({ fields: ['first_name'], windowMs: 1, logger });
+    const a = page('1');
+    a.hold();
+    prefetcher.add(a, [psid(1)]);
+    await until(() => a.calls.length === 1);
+    let closed = false;
+    const closing = prefetcher.close().then(() => (closed = true));
+    await Promise.resolve();
+    expect(closed).toBe(false);
+    a.release();
+    await closing;
+    prefetcher.add(a, [psid(2)]);
+    expect(a.calls).toHaveLength(1);
+  });
+});
