@@ -182,6 +182,18 @@ describe('PREFETCH_ON_MESSAGE', () => {
     expect(stack.emulator.requests.map((r) => r.batch?.length).sort()).toEqual([10, 50]);
   });
 
+  it('yields as a bulk caller: at 80 % reported usage a prefetch is shed, with no upstream call', async () => {
+    await start();
+    const usage = { [DEMO_PAGE_ID]: [{ type: 'messenger', call_count: 80, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: 0 }] };
+    stack.emulator.injectFault({ headers: { 'x-business-use-case-usage': JSON.stringify(usage) } });
+    await stack.query(firstName(PETER));
+    expect(stack.emulator.requests).toHaveLength(1);
+    await send([{ psid: generatedPsid(9), kind: 'message' }]);
+    const shed = async () => /gateway_caller_lookups_total\{caller="prefetch",result="shed"\} 1\b/.test(await (await fetch(new URL('/metrics', stack.gateway.url))).text());
+    await expect.poll(shed, { timeout: 2000, interval: 20 }).toBe(true);
+    expect(stack.emulator.requests).toHaveLength(1);
+  });
+
   it('asks for PREFETCH_FIELDS', async () => {
     await start({ PREFETCH_FIELDS: 'first_name, locale' });
     await send([{ psid: generatedPsid(7), kind: 'message' }]);
