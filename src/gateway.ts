@@ -34,7 +34,7 @@ export interface Gateway {
   readonly port: number;
   /** The configured Pages, each with its chain and the state its layers keep (throttle, breaker). */
   readonly pages: Pages;
-  /** Checks behind /readyz; dependencies (Redis) add theirs. */
+  /** Checks behind /readyz: required ones decide it, optional ones (the Redis cache store) are only shown. */
   readonly readiness: Readiness;
   /** This gateway's Prometheus registry and metrics. */
   readonly metrics: GatewayMetrics;
@@ -56,8 +56,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const clock = options.clock ?? systemClock;
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();
-  const cache = await openCacheStore(config, logger);
-  if (cache && config.redisUrl) readiness.add('redis', () => cache.reachable());
+  const cache = await openCacheStore(config, logger, { clock, metrics });
+  // Optional: every instance serves without the shared cache store, and all of them would leave
+  // the load balancer at once if it counted.
+  if (cache && config.redisUrl) readiness.addOptional('cacheStore', () => cache.ping());
 
   const pages = new Pages(config, {
     clock,

@@ -1,8 +1,11 @@
-import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import type { CachePolicy } from './entry.js';
-import { GuardedStore } from './stores/guarded.js';
+import type { EntryStore } from './stores/entry-store.js';
+import { GuardedStore, type StoreState } from './stores/guarded.js';
+import { MemoryStore } from './stores/memory.js';
 import { connectRedis } from './stores/redis.js';
 
 export type CacheConfig = Pick<
@@ -12,28 +15,60 @@ export type CacheConfig = Pick<
 
 /** The store every Page's cache shares: Redis when REDIS_URL is set, else a size-bounded LRU. */
 export interface CacheStore {
-  readonly store: KeyValueCache<string>;
-  /** Whether Redis answers (always true for the in-memory store); for /readyz. */
-  reachable(): boolean;
+  readonly store: EntryStore;
+  /** Whether the store answers right now (a timed PING for Redis); for the body of /readyz. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
+export interface CacheStoreDependencies {
+  readonly clock: Clock;
+  readonly metrics: GatewayMetrics;
+}
+
+const STATE_GAUGE: Readonly<Record<StoreState, number>> = { answering: 0, paused: 1, probing: 2 };
+
 /** Opens the configured store; undefined when PROFILE_CACHE_TTL is 0 (cache off). */
-export async function openCacheStore(config: CacheConfig, logger: Logger): Promise<CacheStore | undefined> {
+export async function openCacheStore(config: CacheConfig, logger: Logger, { clock, metrics }: CacheStoreDependencies): Promise<CacheStore | undefined> {
   if (config.profileCacheTtl === 0) return undefined;
   logger.info(
     { store: config.redisUrl ? 'redis' : 'memory', ttl: config.profileCacheTtl, negativeTtl: config.negativeCacheTtl, staleTtl: config.profileStaleTtl },
     'Profile cache on',
   );
   if (!config.redisUrl) {
-    return { store: new InMemoryLRUCache<string>({ maxSize: config.profileCacheMaxBytes }), reachable: () => true, close: async () => {} };
+    return { store: new MemoryStore(config.profileCacheMaxBytes), ping: async () => true, close: async () => {} };
   }
+  const labels = { store: 'redis' };
+  const failures = metrics.counter({
+    name: 'gateway_cache_store_failures_total',
+    help: 'Profile cache store operations that timed out or failed (each read as a miss, or a write not made).',
+    labelNames: ['store'],
+  });
+  const skipped = metrics.counter({
+    name: 'gateway_cache_store_skipped_total',
+    help: 'Profile cache store operations not sent because the store is paused after consecutive failures.',
+    labelNames: ['store'],
+  });
   const redis = await connectRedis(config.redisUrl, config.redisTimeoutMs);
-  return {
-    store: new GuardedStore(redis.store, { timeoutMs: config.redisTimeoutMs, logger, name: 'redis' }),
-    reachable: redis.reachable,
-    close: redis.close,
-  };
+  const store = new GuardedStore(redis.store, {
+    timeoutMs: config.redisTimeoutMs,
+    logger,
+    name: labels.store,
+    clock,
+    onFailure: () => failures.inc(labels),
+    onSkip: () => skipped.inc(labels),
+  });
+  metrics.gauge({
+    name: 'gateway_cache_store_state',
+    help: 'Profile cache store: 0 answering, 1 paused after consecutive failures (not asked), 2 probing.',
+    labelNames: ['store'],
+    collect() {
+      this.set(labels, STATE_GAUGE[store.state]);
+    },
+  });
+  failures.inc(labels, 0);
+  skipped.inc(labels, 0);
+  return { store, ping: redis.ping, close: redis.close };
 }
 
 /** The cache's policy as configured (seconds) in milliseconds. */

@@ -1,7 +1,7 @@
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { pageKey } from '../cache/keys.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { cachePolicy } from '../cache/store.js';
+import type { EntryStore } from '../cache/stores/entry-store.js';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig, PageConfig } from '../config.js';
 import { batches, sendBatch } from '../graph-api/batch.js';
@@ -34,7 +34,7 @@ export interface ChainDependencies {
   readonly clock: Clock;
   readonly metrics: UpstreamMetrics;
   /** The profile cache's store; undefined when the cache is off. */
-  readonly cacheStore: KeyValueCache<string> | undefined;
+  readonly cacheStore: EntryStore | undefined;
   /** Sees every HTTP exchange with the Graph API (per-operation accounting). */
   readonly onExchange: (exchange: UpstreamExchange) => void;
 }
