@@ -20,12 +20,6 @@ import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
 import { WEBHOOK_PATH, webhookRoute } from './webhook/handler.js';
 
-/**
- * Bound of one Redis command of the referral store. Longer than the cache's REDIS_TIMEOUT_MS: a
- * webhook delivery waits for its write (Meta retries on failure), it is not on a client's path.
- */
-const REFERRAL_REDIS_TIMEOUT_MS = 2000;
-
 export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
@@ -72,8 +66,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const referrals = !config.webhookVerifyToken
     ? undefined
     : config.redisUrl
-      ? RedisReferralStore.open(config.redisUrl, REFERRAL_REDIS_TIMEOUT_MS)
-      : await FileReferralStore.open(config.dataDir);
+      ? // Bounded like a lookup: a referral read is part of an operation, a write part of a delivery.
+        RedisReferralStore.open(config.redisUrl, { timeoutMs: config.upstreamTimeoutMs, clock })
+      : await FileReferralStore.open(config.dataDir, clock);
 
   const httpServer: Server = createServer();
   // A client trickling its headers or body must not hold a connection (and a drain) open for long.
@@ -112,6 +107,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
           store: referrals,
           maxBytes: config.maxRequestBytes,
           logger,
+          metrics,
+          clock,
         })
       : undefined;
   const ops = opsRoutes({
