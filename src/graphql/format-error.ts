@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -23,6 +23,11 @@ export function createFormatError(logger: Logger) {
       if (!formatted.path && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
         return formatted;
       }
+      // Apollo refuses some requests with an HTTP 4xx but no code (a persisted-query hash that
+      // does not match its query): the client's mistake, not an internal error.
+      if (!formatted.path && isClientRefusal(original)) {
+        return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
+      }
       logger.error({ err: original, path: formatted.path }, 'internal error masked');
     } catch {
       // fall through to the masked error
@@ -34,4 +39,9 @@ export function createFormatError(logger: Logger) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
+}
+
+function isClientRefusal(error: unknown): boolean {
+  const status = error instanceof GraphQLError ? (error.extensions.http as { status?: unknown } | undefined)?.status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
