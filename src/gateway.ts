@@ -20,6 +20,12 @@ import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
 import { WEBHOOK_PATH, webhookRoute } from './webhook/handler.js';
 
+/**
+ * How often Node looks for connections past HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. Its default,
+ * 30 s, would let a slow client hold a connection (and a drain) up to 30 s longer than those.
+ */
+const CONNECTIONS_CHECK_INTERVAL_MS = 1000;
+
 export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
@@ -70,10 +76,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         RedisReferralStore.open(config.redisUrl, { timeoutMs: config.upstreamTimeoutMs, clock })
       : await FileReferralStore.open(config.dataDir, clock);
 
-  const httpServer: Server = createServer();
   // A client trickling its headers or body must not hold a connection (and a drain) open for long.
-  httpServer.headersTimeout = 10_000;
-  httpServer.requestTimeout = 30_000;
+  const httpServer: Server = createServer({
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+  });
   const apollo = createApollo(config, logger, httpServer);
   await apollo.start();
 
