@@ -51,7 +51,7 @@ export async function probe(url: string, scenario: Scenario, targetName: string)
  */
 export async function measureOnce(spec: RunSpec): Promise<Measurement> {
   const { target, emulator, scenario } = spec;
-  const load = { url: target.url, scenario, connections: spec.connections };
+  const load = { url: target.url, bodies: scenario.bodies, connections: spec.connections };
   await runLoad({ ...load, seconds: spec.warmupSeconds });
   await settle(emulator, target);
   await emulator.reset();
