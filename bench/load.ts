@@ -1,14 +1,17 @@
 import autocannon from 'autocannon';
-import { looksGood, type Scenario } from './scenarios.js';
+import { looksGood } from './scenarios.js';
 
 export interface LoadOptions {
   /** GraphQL endpoint on 127.0.0.1. */
   readonly url: string;
-  readonly scenario: Scenario;
+  /** Request bodies, used round-robin (a scenario's). */
+  readonly bodies: readonly string[];
   readonly seconds: number;
   readonly connections: number;
   /** Extra request headers (a caller's key). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Sees every bad answer (status and body), e.g. to tell expected failures from others. */
+  readonly onBadAnswer?: (status: number, body: string) => void;
 }
 
 export interface LoadResult {
@@ -16,11 +19,14 @@ export interface LoadResult {
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly p999Ms: number;
   /** Operations sent (completed or still in flight at the end). */
   readonly sent: number;
   readonly completed: number;
   /** Non-2xx answers, answers with GraphQL errors or without data, socket errors and timeouts. */
   readonly errors: number;
+  /** Of those, socket errors and timeouts: no answer at all. */
+  readonly unanswered: number;
   /** The first bad answer (status and the start of its body), to say what the errors were. */
   readonly firstError?: string;
   readonly seconds: number;
@@ -32,7 +38,7 @@ export interface LoadResult {
  * scenario's list, so PSIDs rotate over its users. Every answer is checked cheaply (looksGood).
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { bodies } = options.scenario;
+  const { bodies } = options;
   let next = 0;
   let bad = 0;
   let firstError: string | undefined;
@@ -53,6 +59,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         onResponse: (status, body) => {
           if (looksGood(status, body)) return;
           bad += 1;
+          options.onBadAnswer?.(status, body);
           firstError ??= `HTTP ${status} ${body.slice(0, 300)}`;
         },
       },
@@ -64,9 +71,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     rps: completed / seconds,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    p999Ms: result.latency.p99_9,
     sent: result.requests.sent,
     completed,
     errors: bad + result.errors + result.timeouts,
+    unanswered: result.errors + result.timeouts,
     ...(firstError !== undefined ? { firstError } : result.timeouts ? { firstError: `${result.timeouts} timeouts` } : {}),
     seconds,
   };

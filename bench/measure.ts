@@ -53,7 +53,7 @@ export async function probe(url: string, scenario: Scenario, targetName: string,
  */
 export async function measureOnce(spec: RunSpec): Promise<Measurement> {
   const { target, emulator, scenario } = spec;
-  const load = { url: target.url, scenario, connections: spec.connections, ...(spec.headers ? { headers: spec.headers } : {}) };
+  const load = { url: target.url, bodies: scenario.bodies, connections: spec.connections, ...(spec.headers ? { headers: spec.headers } : {}) };
   await runLoad({ ...load, seconds: spec.warmupSeconds });
   await settle(emulator, target);
   await emulator.reset();

@@ -160,6 +160,11 @@ function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/** Resident set size of a process right now, in bytes; 0 when gone. */
+export function rssOf(pid: number): number {
+  return memoryOf(pid, 'VmRSS');
+}
+
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** CPU time (user + system) a process has used so far, in milliseconds; 0 when gone. */
@@ -200,6 +205,8 @@ export interface Emulator extends Running {
   readonly token: string;
   stats(): Promise<{ requests: number; subRequests: number }>;
   reset(): Promise<void>;
+  /** Injects a fault into the emulator's next requests (its `Fault` shape, as JSON). */
+  fault(fault: Readonly<Record<string, unknown>>): Promise<void>;
 }
 
 export async function startEmulator(script: string, latencyMs: number, cwd: string): Promise<Emulator> {
@@ -222,6 +229,9 @@ export async function startEmulator(script: string, latencyMs: number, cwd: stri
     stats: () => control('stats') as Promise<{ requests: number; subRequests: number }>,
     reset: async () => {
       await control('reset', { method: 'POST' });
+    },
+    fault: async (fault) => {
+      await control('faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
     },
   };
 }

@@ -3,11 +3,11 @@
  * process, under the same closed-loop load from autocannon, with the Graph API emulator in a
  * process of its own. See BENCHMARKS.md for what it measures and the latest full run.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build } from './build.js';
 import { measureOnce, probe } from './measure.js';
 import { startEmulator, type Running } from './processes.js';
 import { aggregate, cacheNote, errorNotes, ratiosTable, resultsTable, verdicts, verdictsTable, worstOtherLoad, type Measurement } from './report.js';
@@ -76,19 +76,6 @@ function pick<T extends { name: string }>(all: readonly T[], names: string[] | u
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-async function build(): Promise<void> {
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  await Promise.all(
-    ['tsconfig.build.json', 'tsconfig.bench.json'].map(
-      (project) =>
-        new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, [tsc, '-p', join(ROOT, project)], { stdio: 'inherit' });
-          child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p ${project} failed (${code})`))));
-        }),
-    ),
-  );
 }
 
 /** The targets that run in a scenario (a variant may run in some only). */
@@ -167,7 +154,7 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
 async function main(): Promise<void> {
   if (!args['no-build']) {
     log('building dist/ and dist-bench/ …');
-    await build();
+    await build(['tsconfig.build.json', 'tsconfig.bench.json']);
   }
   const workdir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
   const measurements: Measurement[] = [];

@@ -64,6 +64,10 @@ export interface GatewayConfig {
   readonly upstreamMaxResponseBytes: number;
   /** Largest GraphQL request body accepted, in bytes. @default 1 MiB */
   readonly maxRequestBytes: number;
+  /** Time a client has to send a request's headers, in milliseconds. @default 10000 */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send a whole request, body included, in milliseconds. @default 30000 */
+  readonly requestTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Keys callers send as `Authorization: Bearer <key>`; empty means the GraphQL endpoint is open. @default [] */
   readonly gatewayApiKeys: readonly string[];
@@ -246,6 +250,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     if (webhookVerifyToken === undefined && !demo) throw new ConfigError('PREFETCH_ON_MESSAGE', 'needs WEBHOOK_VERIFY_TOKEN: messages arrive by webhook');
     if (profileCacheTtl === 0) throw new ConfigError('PREFETCH_ON_MESSAGE', 'needs the profile cache (PROFILE_CACHE_TTL above 0): a prefetch is kept there');
   }
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${headersTimeoutMs}`);
+  }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -269,6 +278,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     upstreamConnections: integer(env, 'UPSTREAM_CONNECTIONS', 64, 1, 1024),
     upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    headersTimeoutMs,
+    requestTimeoutMs,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     gatewayApiKeys,
     callers,

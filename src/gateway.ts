@@ -26,10 +26,10 @@ import { WEBHOOK_PATH, webhookRoute } from './webhook/handler.js';
 import { Prefetcher } from './webhook/prefetch.js';
 
 /**
- * Bound of one Redis command of the referral store. Longer than the cache's REDIS_TIMEOUT_MS: a
- * webhook delivery waits for its write (Meta retries on failure), it is not on a client's path.
+ * How often Node looks for connections past HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. Its default,
+ * 30 s, would let a slow client hold a connection (and a drain) up to 30 s longer than those.
  */
-const REFERRAL_REDIS_TIMEOUT_MS = 2000;
+const CONNECTIONS_CHECK_INTERVAL_MS = 1000;
 
 export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
@@ -39,7 +39,7 @@ export interface Gateway {
   readonly port: number;
   /** The configured Pages, each with its chain and the state its layers keep (throttle, breaker). */
   readonly pages: Pages;
-  /** Checks behind /readyz; dependencies (Redis) add theirs. */
+  /** Checks behind /readyz: required ones decide it, optional ones (the Redis cache store) are only shown. */
   readonly readiness: Readiness;
   /** This gateway's Prometheus registry and metrics. */
   readonly metrics: GatewayMetrics;
@@ -63,7 +63,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const readiness = new Readiness();
   // One connection for the profile cache and the Pages' shared quota state (budgets, throttling).
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisTimeoutMs) : undefined;
-  if (redis) readiness.add('redis', () => redis.reachable());
+  // Optional: every instance serves without Redis, and all of them would leave the load balancer at
+  // once if it counted.
+  if (redis) readiness.addOptional('cacheStore', () => redis.ping());
   const quotaOutage = new OutageLog(logger, { store: 'redis' }, {
     down: 'Redis unavailable for caller budgets and Page throttling; each instance keeps its own until it recovers',
     up: 'Redis answers again; caller budgets and Page throttling are shared',
@@ -72,7 +74,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const pages = new Pages(config, {
     clock,
     metrics: new UpstreamMetrics(metrics),
-    cacheStore: openCacheStore(config, logger, redis),
+    cacheStore: openCacheStore(config, logger, redis, { clock, metrics }),
     budgets: new CallerBudgets(redis?.client, quotaOutage),
     shared: redis && { redis: redis.client, outage: quotaOutage },
   });
@@ -81,13 +83,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const referrals = !config.webhookVerifyToken
     ? undefined
     : config.redisUrl
-      ? RedisReferralStore.open(config.redisUrl, REFERRAL_REDIS_TIMEOUT_MS)
-      : await FileReferralStore.open(config.dataDir);
+      ? // Bounded like a lookup: a referral read is part of an operation, a write part of a delivery.
+        RedisReferralStore.open(config.redisUrl, { timeoutMs: config.upstreamTimeoutMs, clock })
+      : await FileReferralStore.open(config.dataDir, clock);
 
-  const httpServer: Server = createServer();
   // A client trickling its headers or body must not hold a connection (and a drain) open for long.
-  httpServer.headersTimeout = 10_000;
-  httpServer.requestTimeout = 30_000;
+  const httpServer: Server = createServer({
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+  });
   const apollo = createApollo(config, logger, httpServer);
   await apollo.start();
 
@@ -135,6 +140,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
           },
           maxBytes: config.maxRequestBytes,
           logger,
+          metrics,
+          clock,
         })
       : undefined;
   const ops = opsRoutes({

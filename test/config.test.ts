@@ -19,6 +19,13 @@ describe('configuration', () => {
     });
   });
 
+  it('gives slow clients 10 s for headers and 30 s for a request, and refuses headers given longer than the request', () => {
+    expect(loadConfig({})).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '4000' })).toThrowError(
+      /^Invalid configuration: HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS \(4000\), got 5000$/,
+    );
+  });
+
   it('accepts any vN.N version, the 2016 doc\'s v2.6 included', () => {
     expect(loadConfig({ GRAPH_API_VERSION: 'v2.6' }).graphApiVersion).toBe('v2.6');
     expect(loadConfig({ GRAPH_API_VERSION: 'v26.0' }).graphApiVersion).toBe('v26.0');

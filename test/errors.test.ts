@@ -105,6 +105,23 @@ describe('no profile and per-user failures', () => {
     expect(Date.now() - started).toBeLessThan(1400);
   });
 
+  it.each([
+    ['a non-numeric error code (whole batch, HTTP 500)', { status: 500, rawBody: JSON.stringify({ error: { message: 'x', code: `leak-${DEMO_PAGE_TOKEN}`, is_transient: true } }) }],
+    ['a non-numeric error code (one user)', { status: 200, rawBody: JSON.stringify([{ code: 500, body: JSON.stringify({ error: { code: `leak-${DEMO_PAGE_TOKEN}` } }) }]) }],
+    ['a nonexisting field naming something else', { status: 400, rawBody: JSON.stringify({ error: { code: 100, message: `(#100) Tried accessing nonexisting field (${DEMO_PAGE_TOKEN}) on node type (User)` } }) }],
+  ])('%s: no upstream string reaches the client', async (_name, fault) => {
+    stack.emulator.injectFault(fault);
+    const res = await stack.query(profileOf(DEMO_PSIDS.peter));
+    expect(res.body.data).toEqual({ user: { psid: DEMO_PSIDS.peter, profile: null } });
+    expect(res.text).not.toContain(DEMO_PAGE_TOKEN);
+    expect(res.text).not.toContain('leak');
+    for (const error of res.body.errors ?? []) {
+      const { reason, graphField } = error.extensions ?? {};
+      if (reason !== undefined) expect(reason).toMatch(/^[A-Za-z0-9 ().,;-]+$/);
+      if (graphField !== undefined) expect(['first_name', 'last_name', 'name', 'profile_pic', 'locale', 'timezone', 'gender', 'is_payment_enabled', 'last_ad_referral']).toContain(graphField);
+    }
+  });
+
   it('an invalid token → UPSTREAM_AUTH_FAILED with a generic message and without the token', async () => {
     const bad = await startStack({ env: { ...WITHOUT_RESILIENCE, PAGE_ACCESS_TOKEN: 'EAAB-not-a-valid-token' } });
     try {

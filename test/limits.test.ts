@@ -110,6 +110,26 @@ describe('limits, checked before any upstream request', () => {
     expect(stack.emulator.subRequests).toHaveLength(201);
   });
 
+  it('counts the PSIDs of variable default values, as the operation will run them', async () => {
+    const psids = (from: number, count: number) => Array.from({ length: count }, (_, i) => `"${generatedPsid(from + i)}"`).join(' ');
+    const query = `query Defaults($a: [ID!]! = [${psids(0, 100)}], $b: [ID!]! = [${psids(100, 100)}], $c: [ID!] = [${psids(200, 51)}], $d: ID = "${PETER}") {
+      a: users(psids: $a) { profile { firstName } }
+      b: users(psids: $b) { profile { firstName } }
+      c: users(psids: $c) { profile { firstName } }
+      d: user(psid: $d) { profile { firstName } }
+    }`;
+    const refused = await stack.query(query);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.[0]?.message).toBe('This operation asks for 252 distinct PSIDs; at most 250 are allowed.');
+    expect(stack.emulator.requests).toHaveLength(0);
+
+    // A variable given overrides its default: these are what will run.
+    const given = await stack.query(query, { c: [generatedPsid(0)] });
+    expect(given.status).toBe(200);
+    expect(given.body.errors).toBeUndefined();
+    expect(stack.emulator.subRequests).toHaveLength(201);
+  });
+
   it('refuses batched HTTP arrays', async () => {
     const op = { query: `{ user(psid: "${PETER}") { profile { firstName } } }` };
     const res = await postGraphQL(stack.gateway.url, [op, op]);

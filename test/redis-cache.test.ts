@@ -1,21 +1,37 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_ID, demoUsers } from '../src/demo/emulator/data.js';
+import { DEMO_PAGE_ID, demoUsers, type UserRecord } from '../src/demo/emulator/data.js';
 import { GraphEmulator } from '../src/demo/emulator/server.js';
-import { DEMO_PSIDS, generatedPsid, startGatewayFor, type TestGateway } from './helpers.js';
+import { DEMO_PSIDS, generatedPsid, startGatewayFor, testClock, type TestGateway } from './helpers.js';
 import { startRedis, type RedisServer } from './redis.js';
 
 // Distinctive, so that finding it anywhere in Redis cannot be a coincidence.
 const TOKEN = 'EAAG-redis-scan-Zq8mW3xT-page-token';
 const PETER = DEMO_PSIDS.peter;
 const profileQuery = (psid: string, selection: string) => `{ user(psid: "${psid}") { profile { ${selection} } } }`;
+const refresh = (psid: string) => `mutation { refreshUser(psid: "${psid}") { psid } }`;
+
+/** Peter under another first name, as after a rename. */
+function renamedPeter(firstName: string): UserRecord {
+  const peter = demoUsers().get(PETER);
+  if (peter?.kind !== 'profile') throw new TypeError('the demo data has no profile for Peter');
+  return { kind: 'profile', profile: { ...peter.profile, first_name: firstName } };
+}
+
+/** The value of one sample line of /metrics, e.g. gateway_cache_store_state{store="redis"}. */
+async function sample(gateway: TestGateway, series: string): Promise<number | undefined> {
+  const text = await gateway.gateway.metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
 
 describe('profile cache on Redis', () => {
   let redis: RedisServer;
   let emulator: GraphEmulator;
   const gateways: TestGateway[] = [];
-  const start = async (env: Record<string, string> = {}) => {
+  const start = async (env: Record<string, string> = {}, clock?: () => number) => {
     const gateway = await startGatewayFor(emulator, {
       env: { PAGE_ACCESS_TOKEN: TOKEN, PROFILE_CACHE_TTL: '300', REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '1000', ...env },
+      ...(clock ? { clock } : {}),
     });
     gateways.push(gateway);
     return gateway;
@@ -104,14 +120,106 @@ describe('profile cache on Redis', () => {
     expect(gateway.logs.filter((l) => /store unavailable/.test(l.msg))).toHaveLength(1);
   });
 
-  it('reports Redis on /readyz: 503 while it is down, 200 once it is back', async () => {
-    const g = await start();
-    const ready = async () => (await fetch(g.gateway.url.replace('/graphql', '/readyz'))).status;
-    expect(await ready()).toBe(200);
+  it('keeps /readyz at 200 while Redis is down or frozen, its body saying whether the cache store answers a PING', async () => {
+    const g = await start({ REDIS_TIMEOUT_MS: '200' });
+    const readyz = async () => {
+      const res = await fetch(g.gateway.url.replace('/graphql', '/readyz'));
+      return { status: res.status, body: await res.json() };
+    };
+    const answering = (cacheStore: string) => ({ status: 200, body: { status: 'ready', ready: true, checks: {}, optional: { cacheStore } } });
+    expect(await readyz()).toEqual(answering('ok'));
     await redis.kill();
-    await expect.poll(ready, { timeout: 5000, interval: 50 }).toBe(503);
+    await expect.poll(readyz, { timeout: 5000, interval: 50 }).toEqual(answering('unavailable'));
     await redis.restart();
-    await expect.poll(ready, { timeout: 8000, interval: 100 }).toBe(200);
+    await expect.poll(readyz, { timeout: 8000, interval: 100 }).toEqual(answering('ok'));
+    // A frozen Redis keeps its connection open: only a timed PING tells.
+    redis.freeze();
+    expect(await readyz()).toEqual(answering('unavailable'));
+    redis.thaw();
+    await expect.poll(readyz, { timeout: 5000, interval: 50 }).toEqual(answering('ok'));
+  });
+
+  it('stops asking a frozen Redis after consecutive timeouts, probes it now and then, and logs outage and recovery once', async () => {
+    const clock = testClock();
+    const g = await start({ LOG_LEVEL: 'info', REDIS_TIMEOUT_MS: '300' }, clock.now);
+    const state = () => sample(g, 'gateway_cache_store_state{store="redis"}');
+    const failures = () => sample(g, 'gateway_cache_store_failures_total{store="redis"}');
+    await g.query(profileQuery(PETER, 'firstName'));
+    expect(await state()).toBe(0);
+    redis.freeze();
+    // The first operations wait for their timeouts; then the store is paused.
+    for (let i = 0; i < 3; i++) await g.query(profileQuery(generatedPsid(i), 'firstName'));
+    await expect.poll(state, { timeout: 3000, interval: 50 }).toBe(1);
+    // Writes sent before the pause time out meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const failed = await failures();
+    for (let i = 0; i < 20; i++) {
+      const res = await g.query(profileQuery(generatedPsid(10 + i), 'firstName'));
+      expect(res.body.data?.user.profile.firstName).toEqual(expect.any(String));
+    }
+    // Twenty operations asked Redis nothing, so none waited for it.
+    expect(await failures()).toBe(failed);
+    expect(await sample(g, 'gateway_cache_store_skipped_total{store="redis"}')).toBeGreaterThanOrEqual(20);
+
+    // Once the pause is over, one operation probes; still frozen, so the pause starts again.
+    clock.advance(60);
+    await g.query(profileQuery(generatedPsid(40), 'firstName'));
+    await expect.poll(failures, { timeout: 3000, interval: 50 }).toBe(failed! + 1);
+    expect(await state()).toBe(1);
+
+    redis.thaw();
+    clock.advance(60);
+    const probe = async () => {
+      await g.query(profileQuery(PETER, 'firstName'));
+      return state();
+    };
+    await expect.poll(probe, { timeout: 5000, interval: 50 }).toBe(0);
+    expect(g.logs.filter((l) => /store unavailable/.test(l.msg))).toHaveLength(1);
+    expect(g.logs.filter((l) => /answers again/.test(l.msg))).toHaveLength(1);
+  });
+
+  it('answers without waiting for its cache write, and the next operation of the instance still hits', async () => {
+    const g = await start({ REDIS_TIMEOUT_MS: '5000' });
+    // Reads go on, writes (SET, scripts) wait: a Redis slow to write.
+    await redis.command('CLIENT', 'PAUSE', '3000', 'WRITE');
+    const res = await g.query(profileQuery(PETER, 'firstName'));
+    expect(res.body).toEqual({ data: { user: { profile: { firstName: 'Peter' } } } });
+    expect(await redis.command('KEYS', '*')).toEqual([]);
+    await redis.command('CLIENT', 'UNPAUSE');
+    await expect.poll(async () => (await redis.dump()).length, { timeout: 3000, interval: 20 }).toBe(1);
+    await g.query(profileQuery(PETER, 'firstName'));
+    expect(emulator.subRequests).toHaveLength(1);
+  });
+
+  it('never loses a refresh to a concurrent write on another instance (renamed user, concurrent readers)', async () => {
+    const [a, b] = [await start(), await start()];
+    await a.query(profileQuery(PETER, 'firstName lastName'));
+    emulator.setUser(PETER, renamedPeter('Pierre'));
+    let refreshing = true;
+    const readers = Array.from({ length: 4 }, async (_, i) => {
+      while (refreshing) await b.query(profileQuery(PETER, i % 2 ? 'firstName' : 'firstName lastName'));
+    });
+    const REFRESHES = 150;
+    for (let i = 0; i < REFRESHES; i++) await a.query(refresh(PETER));
+    refreshing = false;
+    await Promise.all(readers);
+    const stored = JSON.parse((await redis.dump()).find((e) => e.key.endsWith(PETER))!.value!);
+    expect(stored.generation).toBe(REFRESHES);
+    for (const g of [a, b]) expect((await g.query(profileQuery(PETER, 'firstName'))).body.data?.user.profile.firstName).toBe('Pierre');
+  });
+
+  it('never stores as fresh what a lookup begun before a refresh brought back, even on another instance', async () => {
+    const [a, b] = [await start(), await start()];
+    emulator.injectFault({ delayMs: 400 });
+    const slow = b.query(profileQuery(PETER, 'firstName'));
+    await expect.poll(() => emulator.requests.length, { timeout: 2000, interval: 10 }).toBe(1);
+    // The refresh lands while B's lookup is under way, on a user nothing is cached for yet.
+    await a.query(refresh(PETER));
+    expect((await slow).body.data?.user.profile.firstName).toBe('Peter');
+    emulator.setUser(PETER, renamedPeter('Pierre'));
+    emulator.reset();
+    for (const g of [a, b]) expect((await g.query(profileQuery(PETER, 'firstName'))).body.data?.user.profile.firstName).toBe('Pierre');
+    expect(emulator.subRequests).toHaveLength(1);
   });
 
   it('answers from the Graph API when Redis hangs (bounded wait, no error)', async () => {

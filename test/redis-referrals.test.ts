@@ -14,9 +14,9 @@ describe('referral store on Redis', () => {
   let redis: RedisServer;
   let emulator: GraphEmulator;
   const gateways: TestGateway[] = [];
-  const start = async () => {
+  const start = async (env: Record<string, string> = {}) => {
     const gateway = await startGatewayFor(emulator, {
-      env: { PAGE_ACCESS_TOKEN: TOKEN, APP_SECRET: SECRET, PAGE_ID: DEMO_PAGE_ID, WEBHOOK_VERIFY_TOKEN: 'v', REDIS_URL: redis.url },
+      env: { PAGE_ACCESS_TOKEN: TOKEN, APP_SECRET: SECRET, PAGE_ID: DEMO_PAGE_ID, WEBHOOK_VERIFY_TOKEN: 'v', REDIS_URL: redis.url, ...env },
     });
     gateways.push(gateway);
     return gateway;
@@ -28,6 +28,7 @@ describe('referral store on Redis', () => {
     emulator = await GraphEmulator.start({ appSecret: SECRET, pages: [{ id: DEMO_PAGE_ID, token: TOKEN, users: demoUsers() }] });
   });
   afterEach(async () => {
+    redis.thaw();
     await Promise.all(gateways.splice(0).map((g) => g.close()));
     await emulator.close();
     await redis.stop();
@@ -58,5 +59,42 @@ describe('referral store on Redis', () => {
     expect(refused.status).toBe(500);
     const res = await g.query(Q);
     expect(codesByPath(res)).toEqual({ 'user.profile.lastAdReferral': 'UPSTREAM_UNAVAILABLE' });
+  });
+
+  it('bounds reads and writes of a frozen Redis by UPSTREAM_TIMEOUT_MS', async () => {
+    const g = await start({ UPSTREAM_TIMEOUT_MS: '300' });
+    await deliver(webhookOf(g), referralDelivery(DEMO_PAGE_ID, [{ psid: PETER, timestamp: 1, referral: ad('555') }]), SECRET);
+    redis.freeze();
+    let started = Date.now();
+    const res = await g.query(Q);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(codesByPath(res)).toEqual({ 'user.profile.lastAdReferral': 'UPSTREAM_UNAVAILABLE' });
+    started = Date.now();
+    const refused = await deliver(webhookOf(g), referralDelivery(DEMO_PAGE_ID, [{ psid: PETER, timestamp: 2, referral: ad('666') }]), SECRET);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(refused.status).toBe(500);
+  });
+
+  it('is never wedged by a timestamp: an infinite one is skipped, and a stored value without a usable one is replaced', async () => {
+    const g = await start();
+    const infinite = JSON.stringify(referralDelivery(DEMO_PAGE_ID, [{ psid: PETER, timestamp: 0, referral: ad('777') }])).replace('"timestamp":0', '"timestamp":1e400');
+    expect((await deliver(webhookOf(g), infinite, SECRET)).status).toBe(200);
+    expect((await deliver(webhookOf(g), referralDelivery(DEMO_PAGE_ID, [{ psid: PETER, timestamp: 5, referral: ad('888') }]), SECRET)).status).toBe(200);
+    expect((await g.query(Q)).body.data?.user.profile.lastAdReferral).toEqual({ source: 'ADS', type: 'OPEN_THREAD', adId: '888' });
+
+    // Values an older version (or a hand edit) left behind.
+    const other = '7000000000000003';
+    for (const [i, stored] of ['{"timestamp":null}', '{"timestamp":"soon"}', 'not json', `{"timestamp":${Number.MAX_VALUE}}`].entries()) {
+      await redis.command('SET', `mpg:referral:${DEMO_PAGE_ID}:${other}:ADS`, stored);
+      const delivered = await deliver(webhookOf(g), referralDelivery(DEMO_PAGE_ID, [{ psid: other, timestamp: 10 + i, referral: ad(`9${i}`) }]), SECRET);
+      expect(delivered.status).toBe(200);
+      const res = await g.query(`{ user(psid: "${other}") { profile { lastAdReferral { adId } } } }`);
+      expect(res.body.data?.user.profile.lastAdReferral).toEqual({ adId: `9${i}` });
+    }
+    // Read before any delivery replaces it, such a value is no referral, not an error.
+    const third = '7000000000000004';
+    await redis.command('SET', `mpg:referral:${DEMO_PAGE_ID}:${third}:ADS`, 'not json');
+    const res = await g.query(`{ user(psid: "${third}") { profile { lastAdReferral { adId } } } }`);
+    expect(res.body).toEqual({ data: { user: { profile: { lastAdReferral: null } } } });
   });
 });

@@ -14,6 +14,8 @@ export interface RedisServer {
   thaw(): void;
   /** Every key with its string value and remaining TTL in seconds. */
   dump(): Promise<{ key: string; value: string | null; ttl: number }[]>;
+  /** Runs one command on a connection of its own, e.g. command('CLIENT', 'PAUSE', '3000', 'WRITE'). */
+  command(name: string, ...args: string[]): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,13 @@ const MISSING = [
   'redis-server is not installed, and the cache tests need a real one.',
   'Install it with `apt-get update && apt-get install -y redis-server` (Debian/Ubuntu); .ci/run does this when it is missing.',
 ].join(' ');
+
+// Private: servers still running when this process exits for any reason (a crash, Ctrl-C in the
+// soak) are killed with it, so none is left behind listening on loopback.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 /** Starts redis-server; fails with instructions when it is not installed (the tests never skip). */
 export async function startRedis(): Promise<RedisServer> {
@@ -52,6 +61,15 @@ export async function startRedis(): Promise<RedisServer> {
             client.disconnect();
           }
         },
+        command: async (name, ...args) => {
+          const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+          try {
+            await client.connect();
+            return await client.call(name, ...args);
+          } finally {
+            client.disconnect();
+          }
+        },
         stop: async () => {
           child.kill('SIGCONT');
           await stopChild(child, 'SIGTERM');
@@ -67,6 +85,8 @@ function spawnRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);

@@ -111,6 +111,38 @@ describe('webhook capture of ad referrals', () => {
   });
 });
 
+describe('webhook timestamps', () => {
+  const psid = DEMO_PSIDS.fractional;
+  const q = `{ user(psid: "${psid}") { profile { lastAdReferral { adId } } } }`;
+  const withTimestamp = (timestamp: string, adId: string) =>
+    JSON.stringify(referralDelivery(DEMO_PAGE_ID, [{ psid, timestamp: 0, referral: { ...AD, ad_id: adId } }])).replace('"timestamp":0', `"timestamp":${timestamp}`);
+
+  it('skips and counts events whose timestamp is not a plausible time, acknowledges the delivery, and keeps later ones across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'referrals-timestamps-'));
+    const start = () => startStack({ emulator: { appSecret: SECRET }, env: captureEnv(dataDir) });
+    let stack = await start();
+    try {
+      const webhook = stack.gateway.url.replace('/graphql', '/webhook');
+      for (const [timestamp, adId] of [['1e400', '1'], ['1e308', '2'], ['-5', '3'], ['12.5', '4'], [String(Date.now() + 7 * 86_400_000), '5'], ['"1000"', '6']]) {
+        expect(await deliver(webhook, withTimestamp(timestamp!, adId!), SECRET)).toEqual({ status: 200, text: 'EVENT_RECEIVED' });
+      }
+      expect((await stack.query(q)).body.data?.user.profile.lastAdReferral).toBeNull();
+      expect(await deliver(webhook, withTimestamp('5000', '7'), SECRET)).toEqual({ status: 200, text: 'EVENT_RECEIVED' });
+      expect((await stack.query(q)).body.data?.user.profile.lastAdReferral).toEqual({ adId: '7' });
+      const metrics = await stack.gateway.metrics.registry.metrics();
+      expect(metrics).toMatch(/^gateway_webhook_events_skipped_total\{reason="timestamp"\} 6$/m);
+    } finally {
+      await stack.close();
+    }
+    stack = await start();
+    try {
+      expect((await stack.query(q)).body.data?.user.profile.lastAdReferral).toEqual({ adId: '7' });
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('referrals survive restarts and crashes', () => {
   let emulator: GraphEmulator;
   let gateway: GatewayProcess | undefined;

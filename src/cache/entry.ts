@@ -87,26 +87,53 @@ export function staleNoneAt(entry: CacheEntry, now: number, policy: CachePolicy)
   return at !== undefined && now - at < policy.staleTtlMs ? at : undefined;
 }
 
-/** The entry with these fields replaced; a profile answer ends any "no profile" knowledge. */
+/** When a lookup started and in which generation: what tells two answers apart. */
+type Stamp = { readonly at: number; readonly generation?: number };
+
+/**
+ * Whether an answer stamped `candidate` is at least as recent as one stamped `known`. Lookups of
+ * one user can finish out of order, so the one that started later wins; within one clock tick, the
+ * one begun after more refreshes does.
+ */
+function atLeastAsRecent(candidate: Stamp, known: Stamp): boolean {
+  if (candidate.at !== known.at) return candidate.at > known.at;
+  return (candidate.generation ?? 0) >= (known.generation ?? 0);
+}
+
+/**
+ * The entry with these fields replaced where they are more recent. A profile answer ends "no
+ * profile" knowledge, unless that knowledge came from a lookup that started later: then the fields
+ * are out of date.
+ */
 export function withFields(entry: CacheEntry | undefined, fields: ReadonlyMap<GraphField, CachedField>): CacheEntry {
+  const none = entry?.none;
+  const recent = [...fields].filter(([, cached]) => none === undefined || atLeastAsRecent(cached, none));
+  if (entry && recent.length === 0) return entry;
   const merged: Partial<Record<GraphField, CachedField>> = { ...entry?.fields };
-  for (const [field, cached] of fields) {
+  for (const [field, cached] of recent) {
     const known = merged[field];
-    // Lookups of one user can finish out of order: the one that started later wins.
-    if (!known || known.at <= cached.at) merged[field] = cached;
+    if (!known || atLeastAsRecent(cached, known)) merged[field] = cached;
   }
   return { fields: merged, ...generationOf(entry) };
 }
 
-/** "No profile" replaces whatever was known: the user revoked access or never gave it. */
+/**
+ * "No profile" replaces whatever was known (the user revoked access or never gave it), unless a
+ * lookup that started later said otherwise.
+ */
 export function withNone(entry: CacheEntry | undefined, at: number, generation: number): CacheEntry {
-  if (entry?.none !== undefined && entry.none.at > at) return entry;
+  const stamp = { at, generation };
+  const known = [...(entry?.none ? [entry.none] : []), ...Object.values(entry?.fields ?? {})];
+  if (entry && known.some((part) => !atLeastAsRecent(stamp, part))) return entry;
   return { fields: {}, none: generation ? { at, generation } : { at }, ...generationOf(entry) };
 }
 
-/** The entry with its current values no longer fresh. */
-export function withRefresh(entry: CacheEntry): CacheEntry {
-  return { ...entry, generation: (entry.generation ?? 0) + 1 };
+/**
+ * The entry with its current values no longer fresh. A user with nothing cached gets an entry
+ * too, so that a lookup begun before the refresh cannot store its answer as fresh after it.
+ */
+export function withRefresh(entry: CacheEntry | undefined): CacheEntry {
+  return { ...(entry ?? { fields: {} }), generation: (entry?.generation ?? 0) + 1 };
 }
 
 function generationOf(entry: CacheEntry | undefined): { generation?: number } {

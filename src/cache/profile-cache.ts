@@ -1,4 +1,3 @@
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Clock } from '../clock.js';
 import { CallerRefusal, ErrorCode, GatewayError } from '../errors.js';
 import type { GraphField } from '../graph-api/fields.js';
@@ -31,6 +30,13 @@ import {
 import { InflightLookups, type Lookup } from './inflight.js';
 import { profileKey } from './keys.js';
 import { markStale } from './stale.js';
+import type { EntryStore } from './stores/entry-store.js';
+
+/**
+ * Compare-and-set attempts of one update before it is given up (which costs at most a later miss):
+ * each failed attempt means another write of the same user landed within one round trip.
+ */
+const MAX_SWAPS = 8;
 
 /** Where one user's lookup was answered from (for metrics). */
 export type CacheOutcome = 'hit' | 'partial' | 'coalesced' | 'miss' | 'stale';
@@ -69,6 +75,8 @@ interface Below {
 interface Plan {
   readonly request: ProfileRequest;
   readonly key: string;
+  /** The entry as read when the lookup started, raw and decoded. */
+  readonly raw: string | undefined;
   readonly entry: CacheEntry | undefined;
   /** A fresh "no profile" answer: nothing else is needed. */
   readonly none: boolean;
@@ -86,23 +94,32 @@ interface Plan {
  * unavailable or throttling, values past their TTL but younger than the stale TTL stand in, marked
  * stale. Errors are never stored.
  */
-export function createProfileCache(store: KeyValueCache<string>, options: ProfileCacheOptions): ProfileCache {
+export function createProfileCache(store: EntryStore, options: ProfileCacheOptions): ProfileCache {
   const { page, policy, clock: now } = options;
   const ttl = storeTtlSeconds(policy);
   const inflight = new InflightLookups();
-  // Private: read-modify-write of one key is serialised within the instance, so two lookups of
-  // different fields of one user never drop each other's values. Across instances the last write
-  // wins, which costs at most a later miss.
+  // Private: updates of one key are serialised within the instance, so its own writes never
+  // compete; across instances each update is a compare-and-set, retried on what another instance
+  // wrote meanwhile, so no update (a refresh included) is lost to a concurrent one.
   const writes = new Map<string, Promise<void>>();
 
-  const read = async (key: string) => decodeEntry(await store.get(key));
+  async function swapIn(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined, guess: string | undefined): Promise<void> {
+    let raw = guess;
+    for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
+      const next = change(decodeEntry(raw));
+      if (!next) return;
+      const encoded = encodeEntry(next);
+      if (encoded === raw) return;
+      const swap = await store.swap(key, raw, encoded, ttl);
+      if (swap.outcome !== 'changed') return;
+      raw = swap.current;
+    }
+  }
 
-  function update(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined): Promise<void> {
-    const task = async () => {
-      const next = change(await read(key));
-      if (next) await store.set(key, encodeEntry(next), { ttl });
-    };
+  /** Applies `change` to the stored entry; `guess` is what the key probably holds (saves a read). */
+  function update(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined, guess: string | undefined): Promise<void> {
     const previous = writes.get(key);
+    const task = () => swapIn(key, change, guess);
     const done = previous ? previous.then(task, task) : task();
     writes.set(key, done);
     const settle = () => {
@@ -114,15 +131,16 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
 
   function plan(
     request: ProfileRequest,
-    entry: CacheEntry | undefined,
+    raw: string | undefined,
     at: number,
     ownRequests: ProfileRequest[],
     batch: Promise<ProfileResult[]>,
     below: Below,
   ): Plan {
     const key = profileKey(page, request.psid);
+    const entry = decodeEntry(raw);
     const cached = new Map<GraphField, CachedField>();
-    if (entry && isFreshNone(entry, at, policy)) return { request, key, entry, none: true, cached, parts: [] };
+    if (entry && isFreshNone(entry, at, policy)) return { request, key, raw, entry, none: true, cached, parts: [] };
     const wanted: GraphField[] = [];
     for (const field of new Set(request.fields)) {
       const hit = entry && freshField(entry, field, at, policy);
@@ -136,7 +154,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
       fields,
       result: lookup.result.then((result) => (result instanceof CallerRefusal ? askAlone(below, { psid: request.psid, fields }) : result)),
     }));
-    const result: Plan = { request, key, entry, none: false, cached, parts };
+    const result: Plan = { request, key, raw, entry, none: false, cached, parts };
     if (missing.length > 0) {
       const index = ownRequests.push({ psid: request.psid, fields: missing }) - 1;
       const lookup: Lookup = { fields: new Set(missing), result: batch.then((results) => results[index] ?? missingResult()) };
@@ -158,7 +176,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
       // The time the lookup below began (graph-api/fetch-time.ts), so a value is dated the same
       // when served live and when served from here.
       const at = result.provenance?.fetchedAt ?? startedAt;
-      if (result.kind === 'none') return await update(plan.key, (entry) => withNone(entry, at, generation));
+      if (result.kind === 'none') return await update(plan.key, (entry) => withNone(entry, at, generation), plan.raw);
       const values = new Map<GraphField, CachedField>();
       for (const field of fields) {
         if (result.fieldErrors?.has(field)) continue;
@@ -171,7 +189,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
         // have one and simply lacks the fields asked (gender, say).
         if (!answered && !(entry && hasFreshValue(entry, now()))) return withNone(entry, at, generation);
         return values.size > 0 ? withFields(entry, values) : undefined;
-      });
+      }, plan.raw);
     } finally {
       inflight.remove(plan.key, own);
     }
@@ -240,7 +258,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
   }
 
   const layer: LookupLayer = (next) => async (requests, call) => {
-    const entries = await Promise.all(requests.map((request) => read(profileKey(page, request.psid))));
+    const entries = await Promise.all(requests.map((request) => store.get(profileKey(page, request.psid))));
     const startedAt = now();
     const ownRequests: ProfileRequest[] = [];
     let dispatch!: (results: Promise<ProfileResult[]>) => void;
@@ -252,11 +270,12 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
         .catch((error: unknown) => ownRequests.map(() => toError(error)));
       dispatch(results);
     }
-    const stored = plans.flatMap((p) => (p.own ? [remember(p, p.own, startedAt)] : []));
+    // Stored without delaying the answer. The write is sent as soon as the upstream answer is in,
+    // before this answer is, and until it is done later operations of this instance join the
+    // lookup rather than read the store. A write that fails costs at most a later miss.
+    for (const p of plans) if (p.own) remember(p, p.own, startedAt).catch(() => {});
     const results = await Promise.all(plans.map(answer));
     if (options.observe) plans.forEach((p, i) => options.observe!(outcomeOf(p, results[i]!), call));
-    // Answer only once stored: an operation that follows this one, on any instance, then hits.
-    await Promise.all(stored);
     return { results };
   };
 
@@ -265,7 +284,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
     async refresh(psid) {
       const key = profileKey(page, psid);
       inflight.forget(key);
-      await update(key, (entry) => entry && withRefresh(entry));
+      await update(key, withRefresh, undefined);
     },
     async dropNoProfile(psid) {
       const key = profileKey(page, psid);
@@ -273,7 +292,7 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
       // A "no profile" entry holds no field, so a refresh is exactly the drop. Its new generation
       // (written for an unknown user too) also discounts a "no profile" that a lookup begun before
       // the message stores late, on any instance. Known fields are left alone.
-      await update(key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined));
+      await update(key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined), undefined);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, GatewayError, rateLimited, UnexpectedUpstreamError, upstreamUnavailable } from '../errors.js';
+import { isGraphField } from './fields.js';
 import type { GraphErrorBody } from './types.js';
 
 /** The Graph API said the user exists for the Page but has no profile to show: not an error. */
@@ -11,7 +12,9 @@ const NONEXISTING_FIELD = /nonexisting field \(([^)]+)\)/i;
 
 /**
  * The one mapping from a Graph API error (HTTP status plus error envelope) to what the client
- * sees. Upstream messages are never passed through: they are written for the app's developer.
+ * sees. Upstream messages are never passed through: they are written for the app's developer,
+ * and an upstream (or a proxy on the way) could echo anything in them, the token included. What
+ * reaches a client is gateway-made: a code, a number, or a field name from the catalog.
  */
 export function classifyGraphError(httpStatus: number, error: GraphErrorBody | undefined): Classified {
   const code = error?.code;
@@ -44,10 +47,11 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
   }
   const nonexisting = code === 100 ? NONEXISTING_FIELD.exec(message) : null;
   if (nonexisting) {
+    const field = nonexisting[1]!;
     return new GatewayError(
       ErrorCode.FIELD_UNAVAILABLE,
       'A requested field does not exist on this Graph API version.',
-      { graphField: nonexisting[1] },
+      isGraphField(field) ? { graphField: field } : {},
       graph,
     );
   }
@@ -63,9 +67,23 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
   });
 }
 
-/** The `error` member of a parsed body, when the body is a Graph API error envelope. */
+/**
+ * The `error` member of a parsed body, when the body is a Graph API error envelope, keeping only
+ * members of the documented types: a code that is not a number is no code.
+ */
 export function errorEnvelope(body: unknown): GraphErrorBody | undefined {
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
-  const error = (body).error;
-  return typeof error === 'object' && error !== null ? (error) : undefined;
+  const error = body.error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const raw = error as Record<string, unknown>;
+  const integer = (value: unknown) => (Number.isSafeInteger(value) ? (value as number) : undefined);
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return {
+    message: text(raw.message),
+    type: text(raw.type),
+    code: integer(raw.code),
+    error_subcode: integer(raw.error_subcode),
+    fbtrace_id: text(raw.fbtrace_id),
+    is_transient: typeof raw.is_transient === 'boolean' ? raw.is_transient : undefined,
+  };
 }

@@ -145,7 +145,7 @@ function isBatchEntry(value: unknown): value is BatchEntry {
   if (value === null) return true;
   if (typeof value !== 'object') return false;
   const entry = value as { code?: unknown; body?: unknown };
-  return typeof entry.code === 'number' && typeof entry.body === 'string';
+  return Number.isSafeInteger(entry.code) && typeof entry.body === 'string';
 }
 
 function describeTransportError(error: unknown): string {

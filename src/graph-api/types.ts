@@ -22,14 +22,12 @@ export interface GraphProfile {
 
 /** The `error` member of a Graph API error envelope. */
 export interface GraphErrorBody {
-  readonly message?: string;
+  readonly message?: string | undefined;
   readonly type?: string | undefined;
-  readonly code?: number;
-  readonly error_subcode?: number;
-  readonly error_user_title?: string;
-  readonly error_user_msg?: string;
-  readonly fbtrace_id?: string;
-  readonly is_transient?: boolean;
+  readonly code?: number | undefined;
+  readonly error_subcode?: number | undefined;
+  readonly fbtrace_id?: string | undefined;
+  readonly is_transient?: boolean | undefined;
 }
 
 /** One element of a batch answer: null when the sub-request did not finish in time. */

@@ -10,6 +10,7 @@ import type { GatewayContext } from './context.js';
 import { compiledExecution } from './executor.js';
 import { createFormatError, maskedErrorLogPlugin } from './format-error.js';
 import { operationLimits } from './limits.js';
+import { numericIdsPlugin } from './plugins/numeric-ids.js';
 import { operationOutcomePlugin } from './plugins/operation-outcome.js';
 import { staleExtensionPlugin } from './plugins/stale-extension.js';
 import { resolvers } from './resolvers.js';
@@ -42,6 +43,7 @@ export function createApollo(config: GatewayConfig, logger: Logger, httpServer: 
       // which cost ~15% of the CPU of a one-user operation (BENCHMARKS.md).
       ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      numericIdsPlugin(),
       ...limits.plugins,
       operationOutcomePlugin(),
       maskedErrorLogPlugin(logger),

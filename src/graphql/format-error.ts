@@ -1,33 +1,49 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestScope } from '../observability/request-scope.js';
 
 /**
- * Whether an error reaches the client as itself: gateway errors, and request-level errors (parse,
- * validation, variables, introspection off), which carry no path and a specific code. Apollo gives
+ * What reaches the client: a gateway error as itself; a request-level error (parse, validation,
+ * variables, introspection off), which carries no path and a specific code, as itself; a refusal
+ * Apollo makes with an HTTP 4xx but no code (a persisted-query hash that does not match its
+ * query) as BAD_REQUEST; anything else (a bug, an unexpected upstream answer) masked. Apollo gives
  * INTERNAL_SERVER_ERROR to everything it cannot place.
  */
-function passes(error: unknown, code: unknown, path: unknown): boolean {
-  if (unwrapResolverError(error) instanceof GatewayError) return true;
-  return !path && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+function kindOf(error: unknown, code: unknown, path: unknown): 'gateway' | 'request' | 'refusal' | 'masked' {
+  const original = unwrapResolverError(error);
+  if (original instanceof GatewayError) return 'gateway';
+  if (path) return 'masked';
+  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return 'request';
+  return isClientRefusal(original) ? 'refusal' : 'masked';
+}
+
+function isClientRefusal(error: unknown): boolean {
+  const status = error instanceof GraphQLError ? (error.extensions.http as { status?: unknown } | undefined)?.status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /**
- * The one place where errors are masked before reaching a client: anything that does not pass (a
- * bug, an unexpected upstream answer) becomes a generic INTERNAL_SERVER_ERROR, logged in full by
- * the plugin below. Never throws.
+ * The one place where errors are masked before reaching a client (see kindOf); what is masked is
+ * logged in full by the plugin below. Never throws.
  */
 export function createFormatError() {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     try {
-      if (passes(error, formatted.extensions?.code, formatted.path)) {
-        if (!(unwrapResolverError(error) instanceof GatewayError)) return formatted;
-        // Expected outcomes, not bugs: a stack trace would only be noise, even in development.
-        const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-        return { ...formatted, extensions };
+      switch (kindOf(error, formatted.extensions?.code, formatted.path)) {
+        case 'gateway': {
+          // Expected outcomes, not bugs: a stack trace would only be noise, even in development.
+          const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+          return { ...formatted, extensions };
+        }
+        case 'request':
+          return formatted;
+        case 'refusal':
+          return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
+        case 'masked':
+          break;
       }
     } catch {
       // fall through to the masked error
@@ -48,7 +64,7 @@ export function maskedErrorLogPlugin(logger: Logger): ApolloServerPlugin<{ reado
       return {
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {
-            if (passes(error, error.extensions?.code, error.path)) continue;
+            if (kindOf(error, error.extensions?.code, error.path) !== 'masked') continue;
             logger.error({ err: unwrapResolverError(error), path: error.path, requestId: contextValue.scope.requestId }, 'internal error masked');
           }
         },

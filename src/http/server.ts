@@ -59,6 +59,12 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
     const scope = newRequestScope(requestId);
     const started = performance.now();
+    // A client that goes away (mid-body or while its operation runs) is no failure of the gateway:
+    // it gets an outcome of its own and no error-level line.
+    let aborted = false;
+    res.once('close', () => {
+      aborted = !res.writableFinished;
+    });
     try {
       // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
       const runsNothing = req.method === 'GET' && search === '';
@@ -80,8 +86,9 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
       await send(res, response);
     } catch (error) {
       if (error instanceof HttpError && error.code) scope.errorCodes = [error.code];
-      fail(res, error, requestId);
+      if (!aborted) fail(res, error, requestId);
     } finally {
+      if (aborted) scope.outcome = 'aborted';
       report(scope, { status: res.statusCode, durationMs: performance.now() - started });
     }
   }

@@ -20,7 +20,9 @@ export type OperationOutcome =
   /** Refused before execution: parse, validation, limits, variables, malformed HTTP. */
   | 'rejected'
   /** Refused for a missing or wrong API key. */
-  | 'unauthenticated';
+  | 'unauthenticated'
+  /** The client went away before its response was sent. */
+  | 'aborted';
 
 export interface OperationObservation {
   /** Validated operation name; null for an anonymous operation; undefined when none was resolved. */

@@ -1,8 +1,8 @@
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Redis } from 'ioredis';
 import { pageKey, throttleKey } from '../cache/keys.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { cachePolicy } from '../cache/store.js';
+import type { EntryStore } from '../cache/stores/entry-store.js';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig, PageConfig } from '../config.js';
 import { probeAccess, type ProbeResult } from '../graph-api/access-probe.js';
@@ -51,7 +51,7 @@ export interface ChainDependencies {
   readonly clock: Clock;
   readonly metrics: UpstreamMetrics;
   /** The profile cache's store; undefined when the cache is off. */
-  readonly cacheStore: KeyValueCache<string> | undefined;
+  readonly cacheStore: EntryStore | undefined;
   /** Every caller's lookupsPerMinute (shared by the Pages, counted per Page). */
   readonly budgets: CallerBudgets;
   /** Redis, with REDIS_URL: every instance then learns when a Page is throttled. */

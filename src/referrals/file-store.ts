@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isNewer, referralKey, type Referral, type ReferralStore } from './store.js';
+import type { Clock } from '../clock.js';
+import { isEventTime, isNewer, parseReferral, referralKey, type Referral, type ReferralStore } from './store.js';
 
 const LOG = 'referrals.jsonl';
 
@@ -8,7 +9,9 @@ const LOG = 'referrals.jsonl';
  * Referrals on local disk: an append-only JSON-lines log, fsync'ed before `record` resolves, read
  * back whole at start. A crash mid-write leaves at most a torn last line, which is skipped. At
  * start the log is rewritten with only the latest referral per key (to a temporary file, fsync'ed,
- * then renamed over the old one), so it grows with users, not with deliveries.
+ * then renamed over the old one), so it grows with users, not with deliveries. A line that is not
+ * a referral with a plausible event time is skipped, so no stored value can pin or hide a user's
+ * referral.
  */
 export class FileReferralStore implements ReferralStore {
   private queue: Promise<void> = Promise.resolve();
@@ -16,9 +19,10 @@ export class FileReferralStore implements ReferralStore {
   private constructor(
     private readonly latestByKey: Map<string, Referral>,
     private readonly log: FileHandle,
+    private readonly clock: Clock,
   ) {}
 
-  static async open(dataDir: string): Promise<FileReferralStore> {
+  static async open(dataDir: string, clock: Clock): Promise<FileReferralStore> {
     await mkdir(dataDir, { recursive: true });
     const path = join(dataDir, LOG);
     const latest = new Map<string, Referral>();
@@ -27,7 +31,7 @@ export class FileReferralStore implements ReferralStore {
       throw error;
     });
     for (const line of text.split('\n')) {
-      const referral = parseLine(line);
+      const referral = parseLine(line, clock());
       if (!referral) continue;
       const key = referralKey(referral.pageId, referral.psid, referral.source);
       if (isNewer(referral, latest.get(key))) latest.set(key, referral);
@@ -39,11 +43,14 @@ export class FileReferralStore implements ReferralStore {
     await handle.close();
     await rename(compacted, path);
     await syncDirectory(dataDir);
-    return new FileReferralStore(latest, await open(path, 'a'));
+    return new FileReferralStore(latest, await open(path, 'a'), clock);
   }
 
   record(referrals: readonly Referral[]): Promise<void> {
-    const fresh = referrals.filter((r) => isNewer(r, this.latestByKey.get(referralKey(r.pageId, r.psid, r.source))));
+    const now = this.clock();
+    const fresh = referrals.filter(
+      (r) => isEventTime(r.timestamp, now) && isNewer(r, this.latestByKey.get(referralKey(r.pageId, r.psid, r.source))),
+    );
     if (fresh.length === 0) return this.queue;
     // Appends are serialised so that concurrent deliveries never interleave within a line.
     const write = this.queue.then(async () => {
@@ -68,13 +75,10 @@ export class FileReferralStore implements ReferralStore {
   }
 }
 
-function parseLine(line: string): Referral | undefined {
+function parseLine(line: string, now: number): Referral | undefined {
   if (!line.trim()) return undefined;
   try {
-    const value = JSON.parse(line) as Partial<Referral>;
-    if (typeof value.pageId !== 'string' || typeof value.psid !== 'string' || typeof value.source !== 'string') return undefined;
-    if (typeof value.timestamp !== 'number') return undefined;
-    return value as Referral;
+    return parseReferral(JSON.parse(line), now);
   } catch {
     return undefined; // a line torn by a crash mid-write
   }

@@ -1,5 +1,5 @@
 import { isNumericId, parsePsid, type Psid } from '../graph-api/ids.js';
-import type { Referral } from '../referrals/store.js';
+import { isEventTime, type Referral } from '../referrals/store.js';
 
 interface RawReferral {
   source?: unknown;
@@ -23,6 +23,8 @@ export interface PageEvents {
   readonly referrals: Referral[];
   /** Users who wrote to the Page (message, postback, referral, opt-in), each once. */
   readonly senders: Psid[];
+  /** Referral events whose `timestamp` is not a plausible event time (see isEventTime). */
+  readonly skipped: number;
 }
 
 /** Thrown for a body that is JSON but not a Page webhook delivery. */
@@ -32,9 +34,10 @@ export class MalformedDelivery extends Error {}
  * The events of a Page webhook delivery, per entry: the referrals (`messaging_referrals` events,
  * and referrals inside postbacks and messages) and the users behind every messaging event the user
  * made: a message (not the Page's own echo), a postback, a referral or an opt-in. Events without a
- * valid sender (a checkbox opt-in knows only a `user_ref`) are skipped.
+ * valid sender (a checkbox opt-in knows only a `user_ref`) are skipped; referrals whose timestamp
+ * is not a plausible event time at `now` are skipped and counted.
  */
-export function eventsOf(payload: unknown): PageEvents[] {
+export function eventsOf(payload: unknown, now: number): PageEvents[] {
   if (typeof payload !== 'object' || payload === null) throw new MalformedDelivery('not an object');
   const { object, entry } = payload as { object?: unknown; entry?: unknown };
   if (object !== 'page' || !Array.isArray(entry)) throw new MalformedDelivery('not a Page delivery');
@@ -44,6 +47,7 @@ export function eventsOf(payload: unknown): PageEvents[] {
     if (!pageId) throw new MalformedDelivery('entry without id');
     const referrals: Referral[] = [];
     const senders = new Set<Psid>();
+    let skipped = 0;
     for (const event of Array.isArray(e.messaging) ? (e.messaging as (RawMessaging | null)[]) : []) {
       const id = idOf(event?.sender?.id);
       const psid = id === undefined ? undefined : parsePsid(id);
@@ -51,6 +55,11 @@ export function eventsOf(payload: unknown): PageEvents[] {
       if (byUser(event)) senders.add(psid);
       const referral = event.referral ?? event.postback?.referral ?? event.message?.referral;
       if (!referral || typeof referral.source !== 'string') continue;
+      const timestamp = event.timestamp;
+      if (!isEventTime(timestamp, now)) {
+        skipped += 1;
+        continue;
+      }
       referrals.push({
         pageId,
         psid,
@@ -58,10 +67,10 @@ export function eventsOf(payload: unknown): PageEvents[] {
         type: text(referral.type),
         adId: idOf(referral.ad_id),
         ref: text(referral.ref),
-        timestamp: typeof event.timestamp === 'number' ? event.timestamp : 0,
+        timestamp,
       });
     }
-    return { pageId, referrals, senders: [...senders] };
+    return { pageId, referrals, senders: [...senders], skipped };
   });
 }
 

@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../clock.js';
 import type { Psid } from '../graph-api/ids.js';
 import { readBody } from '../http/body.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ReferralStore } from '../referrals/store.js';
 import { eventsOf, MalformedDelivery, type PageEvents } from './events.js';
 import { matchingSecret } from './signature.js';
@@ -21,6 +23,9 @@ export interface WebhookOptions {
   readonly onSenders?: ((pageId: string, psids: readonly Psid[]) => Promise<void>) | undefined;
   readonly maxBytes: number;
   readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** Bounds plausible event times. */
+  readonly clock: Clock;
 }
 
 /**
@@ -31,6 +36,12 @@ export interface WebhookOptions {
  */
 export function webhookRoute(options: WebhookOptions): Route {
   const verifyToken = Buffer.from(options.verifyToken);
+  const skippedEvents = options.metrics.counter({
+    name: 'gateway_webhook_events_skipped_total',
+    help: 'Webhook referral events skipped (the delivery still acknowledged), by reason: timestamp = not a plausible event time.',
+    labelNames: ['reason'],
+  });
+  skippedEvents.inc({ reason: 'timestamp' }, 0);
   const serve = async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     if (req.method === 'GET') {
       const params = new URLSearchParams(search);
@@ -49,14 +60,20 @@ export function webhookRoute(options: WebhookOptions): Route {
 
     let entries: PageEvents[];
     try {
-      entries = eventsOf(JSON.parse(body.toString('utf8')));
+      entries = eventsOf(JSON.parse(body.toString('utf8')), options.clock());
     } catch (error) {
       if (error instanceof SyntaxError || error instanceof MalformedDelivery) return reply(res, 400, 'Malformed delivery');
       throw error;
     }
     // An entry is taken only for a Page whose own app secret signed the delivery.
-    const accepted = entries.filter(({ pageId }) => {
-      if (options.appSecretOf(pageId) === secret) return true;
+    const accepted = entries.filter(({ pageId, skipped }) => {
+      if (options.appSecretOf(pageId) === secret) {
+        if (skipped > 0) {
+          skippedEvents.inc({ reason: 'timestamp' }, skipped);
+          options.logger.warn({ pageId, skipped }, 'webhook referral events without a plausible timestamp; skipped');
+        }
+        return true;
+      }
       options.logger.warn({ pageId }, 'webhook entry for a Page not configured for this app; ignored');
       return false;
     });

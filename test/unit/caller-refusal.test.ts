@@ -1,5 +1,5 @@
-import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/cache/stores/memory.js';
 import { createProfileCache } from '../../src/cache/profile-cache.js';
 import { overBudget, rateLimited } from '../../src/errors.js';
 import { parsePsid, type Psid } from '../../src/graph-api/ids.js';
@@ -22,7 +22,7 @@ function cacheOver(bulkAnswer: () => ProfileResult) {
     await gate;
     return { results: requests.map(() => (call.caller?.priority === 'bulk' ? bulkAnswer() : { kind: 'profile', data: { first_name: 'Ann' } })) };
   };
-  const cache = createProfileCache(new InMemoryLRUCache<string>(), {
+  const cache = createProfileCache(new MemoryStore(1 << 20), {
     page: 'page-1',
     policy: { ttlMs: 300_000, negativeTtlMs: 60_000, staleTtlMs: 0 },
     clock: () => 1_700_000_000_000,

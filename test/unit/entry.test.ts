@@ -127,6 +127,35 @@ describe('merging', () => {
   });
 });
 
+describe('merging lookups that finish out of order', () => {
+  it('an older "no profile" does not wipe fields a later lookup brought', () => {
+    const fields = withFields(undefined, new Map([['name', { at: T0 + 10, value: 'A' }]]));
+    expect(withNone(fields, T0, 0)).toEqual(fields);
+  });
+
+  it('fields from a lookup begun before a "no profile" answer do not end it', () => {
+    const none = withNone(undefined, T0 + 10, 0);
+    expect(withFields(none, new Map([['name', { at: T0, value: 'A' }]]))).toEqual(none);
+    // A later lookup's fields do.
+    expect(withFields(none, new Map([['name', { at: T0 + 11, value: 'A' }]]))).toEqual({ fields: { name: { at: T0 + 11, value: 'A' } } });
+  });
+
+  it('within one clock tick, the value from the newer generation is kept', () => {
+    const refreshed = withRefresh(withFields(undefined, new Map([['name', { at: T0, value: 'old' }]])));
+    const fresh = withFields(refreshed, new Map([['name', { at: T0 + 5, value: 'new', generation: 1 }]]));
+    const late = withFields(fresh, new Map([['name', { at: T0 + 5, value: 'old', generation: 0 }]]));
+    expect(freshField(late, 'name', T0 + 5, policy)?.value).toBe('new');
+  });
+
+  it('a refresh of a user with nothing cached still outdates lookups begun before it', () => {
+    const refreshed = withRefresh(undefined);
+    expect(refreshed).toEqual({ fields: {}, generation: 1 });
+    const late = withFields(refreshed, new Map([['name', { at: T0, value: 'A', generation: 0 }]]));
+    expect(freshField(late, 'name', T0, policy)).toBeUndefined();
+    expect(staleField(late, 'name', T0, policy)?.value).toBe('A');
+  });
+});
+
 describe('decodeEntry', () => {
   it.each([
     ['undefined', undefined],

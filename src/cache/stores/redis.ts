@@ -1,35 +1,47 @@
-import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import { Redis } from 'ioredis';
+import type { EntryStore, Swap } from './entry-store.js';
 
 // Private: at start the gateway waits up to this long for Redis to be ready, so its first requests
 // can already use what other instances stored; a Redis that does not answer delays the start by no
 // more than this, one that refuses connections not at all.
 const START_WAIT_MS = 2000;
 
-/** Apollo's KeyValueCache over an ioredis client; `ttl` is in seconds, as the interface says. */
-export class RedisStore implements KeyValueCache<string> {
-  constructor(private readonly client: Redis) {}
+// Private: compare-and-set of one key in one step on the server. Entries are small JSON strings,
+// so comparing them whole is cheaper than keeping a version beside each; the merge itself stays in
+// TypeScript (cache/entry.ts), the one place its rules are written.
+const SWAP = `
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[1] then return {0, current} end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return {1}`;
+
+type SwapRedis = Redis & { swapEntry(key: string, expected: string, next: string, ttlSeconds: number): Promise<[number, string | null]> };
+
+/** Entries in Redis, shared by every instance; `ttlSeconds` becomes the key's expiry. */
+export class RedisStore implements EntryStore {
+  private readonly client: SwapRedis;
+
+  constructor(client: Redis) {
+    this.client = client as SwapRedis;
+    this.client.defineCommand('swapEntry', { numberOfKeys: 1, lua: SWAP });
+  }
 
   async get(key: string): Promise<string | undefined> {
     return (await this.client.get(key)) ?? undefined;
   }
 
-  async set(key: string, value: string, options?: KeyValueCacheSetOptions): Promise<void> {
-    const ttl = options?.ttl;
-    if (ttl) await this.client.set(key, value, 'EX', Math.ceil(ttl));
-    else await this.client.set(key, value);
-  }
-
-  async delete(key: string): Promise<boolean> {
-    return (await this.client.del(key)) > 0;
+  async swap(key: string, expected: string | undefined, next: string, ttlSeconds: number): Promise<Swap> {
+    // An entry is never the empty string (it is JSON), so '' stands for "no entry".
+    const [swapped, current] = await this.client.swapEntry(key, expected ?? '', next, Math.max(1, Math.ceil(ttlSeconds)));
+    return swapped === 1 ? { outcome: 'swapped' } : { outcome: 'changed', current: current ?? undefined };
   }
 }
 
 /** One connection to REDIS_URL, shared by the profile cache and the Pages' quota state. */
 export interface RedisConnection {
   readonly client: Redis;
-  /** Whether the connection is up and ready for commands. */
-  readonly reachable: () => boolean;
+  /** Whether Redis answers a PING within the command timeout. */
+  readonly ping: () => Promise<boolean>;
   readonly close: () => Promise<void>;
 }
 
@@ -61,7 +73,7 @@ export async function connectRedis(url: string, commandTimeoutMs: number): Promi
   clearTimeout(timer);
   return {
     client,
-    reachable: () => client.status === 'ready',
+    ping: async () => (await client.ping().catch(() => undefined)) === 'PONG',
     close: async () => {
       client.disconnect();
     },

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  getVariableValues,
   Kind,
   valueFromASTUntyped,
   type DocumentNode,
@@ -13,17 +14,21 @@ const PSID_ARGUMENTS = new Set(['psid', 'psids', 'probePsid']);
 
 /**
  * Refuses an operation that names more than `max` distinct PSIDs across all its `psid`/`psids`/
- * `probePsid` arguments, before anything is resolved. It runs once variables are known (a validation rule
- * cannot: Apollo caches validation per document, whatever the variables). Fields under
+ * `probePsid` arguments, before anything is resolved. It runs once variables are known (a
+ * validation rule cannot: Apollo caches validation per document, whatever the variables), and
+ * counts them as execution will see them: coerced, with the defaults of variables not given. Fields under
  * @skip/@include count too: refusing a little early is cheaper than evaluating directives here.
  */
 export function psidLimitPlugin(max: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, request }) {
+        async didResolveOperation({ operation, document, request, schema }) {
           if (!operation) return;
-          const count = distinctPsids(operation.selectionSet, document, request.variables ?? {});
+          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          // Variables that do not coerce fail the operation at execution, before any resolver runs.
+          if (!variables.coerced) return;
+          const count = distinctPsids(operation.selectionSet, document, variables.coerced);
           if (count > max) {
             throw badUserInput(`This operation asks for ${count} distinct PSIDs; at most ${max} are allowed.`, {
               http: { status: 400 },

@@ -1,0 +1,25 @@
+import { LRUCache } from 'lru-cache';
+import type { EntryStore, Swap } from './entry-store.js';
+
+/**
+ * Entries in this process, least recently used first out once their JSON passes `maxBytes`. Every
+ * operation is synchronous underneath, so a swap is atomic without any lock.
+ */
+export class MemoryStore implements EntryStore {
+  private readonly cache: LRUCache<string, string>;
+
+  constructor(maxBytes: number) {
+    this.cache = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (value) => value.length });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.cache.get(key);
+  }
+
+  async swap(key: string, expected: string | undefined, next: string, ttlSeconds: number): Promise<Swap> {
+    const current = this.cache.get(key);
+    if (current !== expected) return { outcome: 'changed', current };
+    this.cache.set(key, next, { ttl: ttlSeconds * 1000 });
+    return { outcome: 'swapped' };
+  }
+}
