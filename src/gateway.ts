@@ -75,7 +75,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     clock,
     metrics: new UpstreamMetrics(metrics),
     cacheStore: openCacheStore(config, logger, redis, { clock, metrics }),
-    budgets: new CallerBudgets(redis?.client, quotaOutage),
+    budgets: new CallerBudgets(redis?.client, quotaOutage, clock),
     shared: redis && { redis: redis.client, outage: quotaOutage },
   });
   observePages(metrics, pages.all);

@@ -73,6 +73,22 @@ describe('callers on Redis: budgets and throttling shared by every instance', ()
     expect((await b.query(usersQuery([USERS[2]!]), undefined, AS_CONSOLE)).body.errors).toBeUndefined();
   });
 
+  it('with Redis frozen, a budgeted caller pays one REDIS_TIMEOUT_MS now and then, not one per lookup', async () => {
+    const gateway = await start({ ...callersEnv(100), REDIS_TIMEOUT_MS: '400' });
+    redis.freeze();
+    try {
+      const started = Date.now();
+      for (const psid of USERS.slice(0, 6)) {
+        expect((await gateway.query(usersQuery([psid]), undefined, AS_SYNC)).body.errors).toBeUndefined();
+      }
+      // The gateway's clock stands still: after the first timeout, budgets are counted locally.
+      // One timeout per lookup would take 6 × 400 ms.
+      expect(Date.now() - started).toBeLessThan(1800);
+    } finally {
+      redis.thaw();
+    }
+  });
+
   it('with Redis down, each instance keeps its own budgets and throttling, logs it once, and never fails a client for it', async () => {
     const logs = captureLogs();
     const gateway = await start({ ...callersEnv(2), LOG_LEVEL: 'warn' }, logs);

@@ -1,9 +1,13 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { budgetKeyPrefix } from '../cache/keys.js';
+import type { Clock } from '../clock.js';
 import { overBudget } from '../errors.js';
 import type { Answer, Caller, LookupCall, LookupLayer, ProfileRequest } from '../graph-api/lookup.js';
 import type { OutageLog } from '../observability/outage.js';
+
+/** How long budgets are counted locally after Redis failed, before one lookup tries it again. */
+const LOCAL_AFTER_FAILURE_MS = 1000;
 
 /** Where a caller's lookup went, as counted in `gateway_caller_lookups_total{result}`. */
 export type CallerLookupResult = 'upstream' | 'cache' | 'over_budget' | 'shed';
@@ -34,10 +38,13 @@ interface Limiters {
  */
 export class CallerBudgets {
   private readonly byCaller = new Map<string, Limiters>();
+  /** After a Redis failure, budgets are counted locally until then (ms, by the clock). */
+  private localUntil = 0;
 
   constructor(
     private readonly redis: Redis | undefined,
     private readonly outage: OutageLog,
+    private readonly clock: Clock,
   ) {}
 
   /** Takes up to `count` lookups from the budget of `caller` (of `perMinute`) on a Page (`page`: its pageKey). */
@@ -65,13 +72,16 @@ export class CallerBudgets {
 
   // Private: the fallback to the local count is written here rather than left to the library's
   // insuranceLimiter, which swallows the Redis error: the outage must be logged (once), and its end.
+  // A frozen Redis would cost every budgeted lookup a REDIS_TIMEOUT_MS: after a failure the count
+  // stays local for LOCAL_AFTER_FAILURE_MS, then one lookup tries Redis again.
   private async consume(limiters: Limiters, key: string, count: number): Promise<RateLimiterRes> {
-    if (limiters.shared) {
+    if (limiters.shared && this.clock() >= this.localUntil) {
       try {
         const res = await outcome(limiters.shared.consume(key, count));
         this.outage.succeeded();
         return res;
       } catch (error) {
+        this.localUntil = this.clock() + LOCAL_AFTER_FAILURE_MS;
         this.outage.failed(error);
       }
     }
