@@ -12,6 +12,7 @@ import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { charge, type RequestScope } from './observability/request-scope.js';
+import type { GatewayTracer } from './observability/tracing.js';
 import type { PageRuntime } from './pages/chain.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
@@ -54,6 +55,10 @@ export interface GatewayOptions {
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
+  // OpenTelemetry is loaded only when an OTLP endpoint is configured; without one, not a module of it.
+  const tracer: GatewayTracer | undefined = config.tracing
+    ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger)
+    : undefined;
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();
   const cache = await openCacheStore(config, logger);
@@ -81,7 +86,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
 
   const context = async (scope: RequestScope): Promise<GatewayContext> => {
     const loaders = new Map<PageRuntime, ProfileLoader>();
-    const call = { charge: (subRequests: number) => charge(scope, subRequests) };
+    const call = { charge: (subRequests: number) => charge(scope, subRequests), trace: scope.trace };
     return {
       scope,
       pages,
@@ -126,6 +131,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     routes: webhook ? [webhook, ops] : [ops],
     metrics,
     logger,
+    tracer,
   });
 
   const port = await listen(httpServer, config.port, config.host);
@@ -147,6 +153,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         await pages.close();
         await cache?.close();
         await referrals?.close();
+        // Last: the spans of the operations that just finished are exported before the exit.
+        await tracer?.close();
       })()),
   };
 }

@@ -191,6 +191,9 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
   }
 
   const layer: LookupLayer = (next) => async (requests, call) => {
+    // With tracing on, the upstream calls this lookup makes nest under its span.
+    const span = call.trace?.child('profile_cache.lookup', { 'gateway.cache.users': requests.length });
+    const below = span ? { ...call, trace: span } : call;
     const entries = await Promise.all(requests.map((request) => read(profileKey(page, request.psid))));
     const startedAt = now();
     const ownRequests: ProfileRequest[] = [];
@@ -199,15 +202,20 @@ export function createProfileCache(store: KeyValueCache<string>, options: Profil
     const plans = requests.map((request, i) => plan(request, entries[i], startedAt, ownRequests, batch));
     if (ownRequests.length > 0) {
       const results = Promise.resolve()
-        .then(async () => (await next(ownRequests, call)).results)
+        .then(async () => (await next(ownRequests, below)).results)
         .catch((error: unknown) => ownRequests.map(() => (error instanceof Error ? error : new Error(String(error)))));
       dispatch(results);
     }
     const stored = plans.flatMap((p) => (p.own ? [remember(p, p.own, startedAt)] : []));
     const results = await Promise.all(plans.map(answer));
-    if (options.observe) plans.forEach((p, i) => options.observe!(outcomeOf(p, results[i]!)));
+    if (options.observe || span) {
+      const outcomes = plans.map((p, i) => outcomeOf(p, results[i]!));
+      if (options.observe) outcomes.forEach(options.observe);
+      span?.set(countOutcomes(outcomes));
+    }
     // Answer only once stored: an operation that follows this one, on any instance, then hits.
     await Promise.all(stored);
+    span?.end();
     return { results };
   };
 
@@ -226,6 +234,13 @@ function outcomeOf(plan: Plan, result: ProfileResult): CacheOutcome {
   if (plan.none || plan.parts.length === 0) return 'hit';
   if (!plan.own) return 'coalesced';
   return plan.cached.size > 0 ? 'partial' : 'miss';
+}
+
+/** Span attributes: how many users each outcome had, e.g. `gateway.cache.hit`. */
+function countOutcomes(outcomes: readonly CacheOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) counts[`gateway.cache.${outcome}`] = (counts[`gateway.cache.${outcome}`] ?? 0) + 1;
+  return counts;
 }
 
 /** Failures a stale value may hide: the Graph API is down, overloaded or throttling (breaker open included). */

@@ -12,6 +12,7 @@ import { createFormatError, maskedErrorLogPlugin } from './format-error.js';
 import { operationLimits } from './limits.js';
 import { operationOutcomePlugin } from './plugins/operation-outcome.js';
 import { staleExtensionPlugin } from './plugins/stale-extension.js';
+import { tracingPlugin } from './plugins/tracing.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
 
@@ -46,6 +47,8 @@ export function createApollo(config: GatewayConfig, logger: Logger, httpServer: 
       operationOutcomePlugin(),
       maskedErrorLogPlugin(logger),
       staleExtensionPlugin(),
+      // Only with tracing on: without it, no per-request hooks are paid for.
+      ...(config.tracing ? [tracingPlugin()] : []),
     ],
   });
 }

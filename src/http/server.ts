@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { operationReporter } from '../observability/operation-report.js';
 import { newRequestScope, requestIdFrom, type RequestScope } from '../observability/request-scope.js';
+import type { GatewayTracer } from '../observability/tracing.js';
 import type { BearerCheck } from './auth.js';
 import { headerMap, parseBody, readBody, splitUrl } from './body.js';
 import { HttpError, send, sendError } from './respond.js';
@@ -26,6 +27,8 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
   readonly routes: readonly Route[];
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** Starts each request's span; undefined when tracing is off. */
+  readonly tracer?: GatewayTracer | undefined;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
  * limit, then Apollo; one log line and the operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authorized, maxRequestBytes, routes, metrics, logger } = options;
+  const { apollo, context, authorized, maxRequestBytes, routes, metrics, logger, tracer } = options;
   const report = operationReporter(metrics, logger);
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -55,7 +58,8 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
   }
 
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
-    const scope = newRequestScope(requestId);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const scope = newRequestScope(requestId, tracer?.startRequest({ method, headers: req.headers, requestId }));
     const started = performance.now();
     try {
       // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
@@ -66,7 +70,6 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
           connection: 'close',
         });
       }
-      const method = (req.method ?? 'GET').toUpperCase();
       const headers = headerMap(req);
       const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
       const response = await apollo.executeHTTPGraphQLRequest({

@@ -13,6 +13,7 @@ import { degradation } from '../graph-api/degradation.js';
 import { compose, type Lookup } from '../graph-api/lookup.js';
 import { retries } from '../graph-api/retry.js';
 import { Throttle, throttled } from '../graph-api/throttle.js';
+import { tracedExchanges } from '../graph-api/traced.js';
 import type { UpstreamMetrics } from './metrics.js';
 
 /** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
@@ -83,6 +84,8 @@ export function pageChain(page: PageConfig, { config, clock, metrics, cacheStore
       throttled(throttle),
       // No call while the Graph API keeps failing.
       breaker(circuit),
+      // With OTEL_EXPORTER_OTLP_ENDPOINT set: a span per batch call (status, sub-requests, attempt).
+      config.tracing ? tracedExchanges({ baseUrl: config.graphApiUrl, pageId: page.id }) : undefined,
     ],
     // One POST to the batch endpoint.
     sendBatch(client),
