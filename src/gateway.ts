@@ -6,6 +6,7 @@ import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
 import { StaleAnswers } from './graphql/plugins/stale-extension.js';
 import { bearerCheck } from './http/auth.js';
+import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
@@ -39,6 +40,8 @@ export interface Gateway {
   readonly readiness: Readiness;
   /** This gateway's Prometheus registry and metrics. */
   readonly metrics: GatewayMetrics;
+  /** URL of the built-in explorer; undefined in production, which serves none. */
+  readonly explorerUrl: string | undefined;
   /** Stops accepting, lets in-flight operations finish, closes upstream connections. */
   close(): Promise<void>;
 }
@@ -81,7 +84,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   // A client trickling its headers or body must not hold a connection (and a drain) open for long.
   httpServer.headersTimeout = 10_000;
   httpServer.requestTimeout = 30_000;
-  const apollo = createApollo(config, logger, httpServer);
+  const production = config.nodeEnv === 'production';
+  const apollo = createApollo(config, logger, httpServer, { explorerPath: production ? undefined : EXPLORER_PATH });
   await apollo.start();
 
   const context = async (scope: RequestScope): Promise<GatewayContext> => {
@@ -102,7 +106,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   };
 
   const authorized = config.gatewayApiKeys.length > 0 ? bearerCheck(config.gatewayApiKeys) : undefined;
-  if (!authorized && config.nodeEnv === 'production') {
+  if (!authorized && production) {
     logger.error(
       'GATEWAY_API_KEYS is not set: the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS.',
     );
@@ -123,12 +127,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     metrics,
     metricsAuthorized: config.metricsApiKey ? bearerCheck([config.metricsApiKey]) : undefined,
   });
+  // Like Apollo Sandbox, the explorer is for development: production answers 404 there.
+  const explorer = production ? undefined : explorerRoute({ graphqlPath: GRAPHQL_PATH, keyRequired: authorized !== undefined });
   serveHttp(httpServer, {
     apollo,
     context,
     authorized,
     maxRequestBytes: config.maxRequestBytes,
-    routes: webhook ? [webhook, ops] : [ops],
+    routes: [webhook, ops, explorer].filter((route) => route !== undefined),
     metrics,
     logger,
     tracer,
@@ -146,6 +152,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     pages,
     readiness,
     metrics,
+    explorerUrl: explorer ? `${origin}${EXPLORER_PATH}` : undefined,
     close: () =>
       (closing ??= (async () => {
         readiness.draining();
