@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureOnce, probe } from './measure.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { startEmulator, type Running } from './processes.js';
 import { aggregate, cacheNote, errorNotes, ratiosTable, resultsTable, verdicts, verdictsTable, worstOtherLoad, type Measurement } from './report.js';
 import { SCENARIOS } from './scenarios.js';
@@ -88,6 +89,8 @@ async function build(): Promise<void> {
 
 async function measureAt(latencyMs: number, workdir: string, measurements: Measurement[]): Promise<void> {
   const emulator = await startEmulator(join(ROOT, EMULATOR_SCRIPT), latencyMs, workdir);
+  // Where a `traced` variant sends its spans.
+  const sink = settings.targets.some((target) => target.otlpSink) ? await startOtlpSink() : undefined;
   const running = new Map<string, Running>();
   try {
     // Baselines have no cache: one process serves every scenario. The gateway gets one per cache setting.
@@ -103,6 +106,7 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
           cache,
           upstreamConnections: settings.upstreamConnections,
           cwd: workdir,
+          otlpSink: sink?.url,
           ...(gateway ? { env: settings.gatewayEnv, nodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [] } : {}),
         });
         running.set(key, proc);
@@ -150,6 +154,11 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
   } finally {
     await Promise.all([...running.values()].map((p) => p.stop()));
     await emulator.stop();
+    if (sink) {
+      const { requests, bytes } = sink.stats();
+      log(`  OTLP sink: ${requests} export requests, ${(bytes / 1e6).toFixed(1)} MB of spans received`);
+      await sink.close();
+    }
   }
 }
 

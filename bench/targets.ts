@@ -14,6 +14,8 @@ export interface Target {
   readonly script: string;
   /** Environment on top of the common one (variants). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Exports its traces to the bench's OTLP sink (OTEL_EXPORTER_OTLP_ENDPOINT set to it). */
+  readonly otlpSink?: boolean;
 }
 
 export const TARGETS: readonly Target[] = [
@@ -35,10 +37,18 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
+/** Variants known by name: `--variant traced` (settings may follow, `traced:OTEL_TRACES_SAMPLER=…`). */
+const PRESETS: Readonly<Record<string, { readonly env: Readonly<Record<string, string>>; readonly otlpSink?: boolean }>> = {
+  // Every operation traced and exported (protobuf, the OTLP default) to a sink that drops the spans:
+  // the cost of tracing on, beside the gateway without OTEL_* (tracing off, no SDK loaded).
+  traced: { env: { OTEL_TRACES_SAMPLER: 'always_on' }, otlpSink: true },
+};
+
 /**
  * The gateway with extra environment, measured beside the others in the same A/B run: how a setting
  * (UPSTREAM_CONNECTIONS, LOG_LEVEL, …) changes the numbers. From `--variant label:KEY=VALUE,KEY=VALUE`;
- * `label@path/to/main.js:…` runs another build of the gateway (e.g. one of main, for before/after).
+ * `label@path/to/main.js:…` runs another build of the gateway (e.g. one of main, for before/after);
+ * a label from PRESETS (`traced`) starts from that preset.
  */
 export function gatewayVariant(spec: string): Target {
   const [name = '', assignments = ''] = spec.split(/:(.*)/s);
@@ -53,6 +63,17 @@ export function gatewayVariant(spec: string): Target {
         return [kv.slice(0, at), kv.slice(at + 1)];
       }),
   );
+  const preset = PRESETS[label ?? ''];
+  if (preset) {
+    const settings = [...Object.entries(preset.env).map(([k, v]) => `${k}=${v}`), ...(assignments ? [assignments] : [])].join(',');
+    return {
+      name: `gateway:${label}`,
+      description: `the gateway (${script}) exporting its traces over OTLP/HTTP to a local sink, with ${settings}`,
+      script,
+      env: { ...preset.env, ...env },
+      otlpSink: preset.otlpSink ?? false,
+    };
+  }
   return { name: `gateway:${label}`, description: `the gateway (${script}) with ${assignments || 'no changes'}`, script, env };
 }
 
@@ -75,6 +96,8 @@ export interface TargetOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Working directory: somewhere without a .env file, so nothing but env reaches the gateway. */
   readonly cwd: string;
+  /** The OTLP sink's URL, for targets with `otlpSink`. */
+  readonly otlpSink?: string | undefined;
 }
 
 /** Starts one target in its own process, pointed at the emulator, on a free loopback port. */
@@ -82,6 +105,7 @@ export async function startTarget(target: Target, upstream: Upstream, options: T
   // The port is chosen here, not with PORT=0: readiness must not depend on the target's logs
   // (LOG_LEVEL=silent is one of the variants worth measuring).
   const port = await freePort();
+  if (target.otlpSink && !options.otlpSink) throw new TypeError(`${target.name} exports traces, but no OTLP sink was started`);
   return startProcess({
     name: target.name,
     url: `http://127.0.0.1:${port}/graphql`,
@@ -98,6 +122,7 @@ export async function startTarget(target: Target, upstream: Upstream, options: T
       PROFILE_CACHE_TTL: options.cache ? '300' : '0',
       ...options.env,
       ...target.env,
+      ...(target.otlpSink && options.otlpSink ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpSink } : {}),
     },
   });
 }
