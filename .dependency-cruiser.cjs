@@ -22,6 +22,14 @@ const upward = LAYERS.slice(0, -1).map(([name, path], i) => ({
   to: { path: LAYERS.slice(i + 1).map(([, above]) => above) },
 }));
 
+/** Only `importer` may import `target`, and only by a dynamic import: what it loads stays unloaded until needed. */
+function onlyByDynamicImport({ name, comment, target, importer: [importerName, importer], allowed }) {
+  return [
+    { name: `${name}-only-by-dynamic-import`, comment, severity: 'error', from: { path: '^src/', pathNot: allowed }, to: { path: target } },
+    { name: `${name}-from-${importerName}-dynamic-only`, severity: 'error', from: { path: importer }, to: { path: target, dynamic: false } },
+  ];
+}
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -53,18 +61,27 @@ module.exports = {
       from: { path: '^src/demo/emulator/' },
       to: { path: '^src/', pathNot: '^src/demo/emulator/' },
     },
-    {
-      name: 'demo-only-by-dynamic-import',
+    ...onlyByDynamicImport({
+      name: 'demo',
       comment: 'Production never loads demo mode or the emulator: only main.ts imports them, dynamically.',
-      severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(demo/|main\\.ts$)' },
-      to: { path: '^src/demo/' },
-    },
+      target: '^src/demo/',
+      importer: ['main', '^src/main\\.ts$'],
+      // Demo mode's own modules import each other.
+      allowed: '^src/(demo/|main\\.ts$)',
+    }),
+    ...onlyByDynamicImport({
+      name: 'opentelemetry',
+      comment: 'Tracing off loads no OpenTelemetry module: only gateway.ts imports observability/otel.ts, dynamically.',
+      target: '^src/observability/otel\\.ts$',
+      importer: ['gateway', '^src/gateway\\.ts$'],
+      allowed: '^src/gateway\\.ts$',
+    }),
     {
-      name: 'demo-from-main-dynamic-only',
+      name: 'opentelemetry-only-in-otel',
+      comment: 'The layers see tracing through TraceSpan and GatewayTracer; only observability/otel.ts knows OpenTelemetry.',
       severity: 'error',
-      from: { path: '^src/main\\.ts$' },
-      to: { path: '^src/demo/', dynamic: false },
+      from: { path: '^src/', pathNot: '^src/observability/otel\\.ts$' },
+      to: { path: '^node_modules/@opentelemetry/' },
     },
     {
       name: 'nothing-imports-demo-upward',
@@ -75,7 +92,9 @@ module.exports = {
     },
   ],
   options: {
-    includeOnly: '^src/',
+    // OpenTelemetry's packages are in the graph (not followed) so the rule above can see them.
+    includeOnly: '^(src/|node_modules/@opentelemetry/)',
+    doNotFollow: { path: '^node_modules/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
   },

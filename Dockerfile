@@ -8,7 +8,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# The gateway alone: the built-in explorer (npm run build:explorer) is for development, and
+# production serves none.
+RUN npm run build:server
 
 FROM node:22-slim AS runtime
 ENV NODE_ENV=production \

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from './build.js';
 import { measureOnce, probe } from './measure.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { startEmulator, type Running } from './processes.js';
 import { aggregate, cacheNote, errorNotes, ratiosTable, resultsTable, verdicts, verdictsTable, worstOtherLoad, type Measurement } from './report.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
@@ -85,6 +86,8 @@ function targetsOf(scenario: Scenario): Target[] {
 
 async function measureAt(latencyMs: number, workdir: string, measurements: Measurement[]): Promise<void> {
   const emulator = await startEmulator(join(ROOT, EMULATOR_SCRIPT), latencyMs, workdir);
+  // Where a `traced` variant sends its spans.
+  const sink = settings.targets.some((target) => target.otlpSink) ? await startOtlpSink() : undefined;
   const running = new Map<string, Running>();
   try {
     // Baselines have no cache: one process serves every scenario. The gateway gets one per cache setting.
@@ -100,6 +103,7 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
           cache,
           upstreamConnections: settings.upstreamConnections,
           cwd: workdir,
+          otlpSink: sink?.url,
           ...(gateway ? { env: settings.gatewayEnv, nodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [] } : {}),
         });
         running.set(key, proc);
@@ -148,6 +152,11 @@ async function measureAt(latencyMs: number, workdir: string, measurements: Measu
   } finally {
     await Promise.all([...running.values()].map((p) => p.stop()));
     await emulator.stop();
+    if (sink) {
+      const { requests, bytes } = sink.stats();
+      log(`  OTLP sink: ${requests} export requests, ${(bytes / 1e6).toFixed(1)} MB of spans received`);
+      await sink.close();
+    }
   }
 }
 

@@ -19,6 +19,8 @@ export interface Target {
   readonly headers?: Readonly<Record<string, string>>;
   /** The scenarios it runs in; all when absent. */
   readonly scenarios?: readonly ScenarioName[];
+  /** Exports its traces to the bench's OTLP sink (OTEL_EXPORTER_OTLP_ENDPOINT set to it). */
+  readonly otlpSink?: boolean;
 }
 
 export const TARGETS: readonly Target[] = [
@@ -64,16 +66,22 @@ export const CALLER_VARIANT: Target = {
 
 const PRESET_VARIANTS: Readonly<Record<string, Target>> = { caller: CALLER_VARIANT };
 
+/** Variants known by name: `--variant traced` (settings may follow, `traced:OTEL_TRACES_SAMPLER=…`). */
+const PRESETS: Readonly<Record<string, { readonly env: Readonly<Record<string, string>>; readonly otlpSink?: boolean }>> = {
+  // Every operation traced and exported (protobuf, the OTLP default) to a sink that drops the spans:
+  // the cost of tracing on, beside the gateway without OTEL_* (tracing off, no SDK loaded).
+  traced: { env: { OTEL_TRACES_SAMPLER: 'always_on' }, otlpSink: true },
+};
+
 /**
  * The gateway with extra environment, measured beside the others in the same A/B run: how a setting
  * (UPSTREAM_CONNECTIONS, LOG_LEVEL, …) changes the numbers. From `--variant label:KEY=VALUE,KEY=VALUE`;
  * `label@path/to/main.js:…` runs another build of the gateway (e.g. one of main, for before/after).
- * A bare label names a preset (`caller`: CALLER_VARIANT).
+ * A bare label names a preset (`caller`: CALLER_VARIANT; `traced`, to which settings may be added).
  */
 export function gatewayVariant(spec: string): Target {
-  const preset = PRESET_VARIANTS[spec];
-  if (preset) return preset;
-  if (!spec.includes(':')) throw new TypeError(`--variant ${spec}: expected label:KEY=VALUE[,KEY=VALUE] or one of ${Object.keys(PRESET_VARIANTS).join(', ')}`);
+  const known = PRESET_VARIANTS[spec];
+  if (known) return known;
   const [name = '', assignments = ''] = spec.split(/:(.*)/s);
   const [label, script = TARGETS[0]!.script] = name.split('@');
   const env = Object.fromEntries(
@@ -86,6 +94,20 @@ export function gatewayVariant(spec: string): Target {
         return [kv.slice(0, at), kv.slice(at + 1)];
       }),
   );
+  const preset = PRESETS[label ?? ''];
+  if (preset) {
+    const settings = [...Object.entries(preset.env).map(([k, v]) => `${k}=${v}`), ...(assignments ? [assignments] : [])].join(',');
+    return {
+      name: `gateway:${label}`,
+      description: `the gateway (${script}) exporting its traces over OTLP/HTTP to a local sink, with ${settings}`,
+      script,
+      env: { ...preset.env, ...env },
+      otlpSink: preset.otlpSink ?? false,
+    };
+  }
+  if (!spec.includes(':')) {
+    throw new TypeError(`--variant ${spec}: expected label:KEY=VALUE[,KEY=VALUE] or one of ${[...Object.keys(PRESET_VARIANTS), ...Object.keys(PRESETS)].join(', ')}`);
+  }
   return { name: `gateway:${label}`, description: `the gateway (${script}) with ${assignments || 'no changes'}`, script, env };
 }
 
@@ -108,6 +130,8 @@ export interface TargetOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Working directory: somewhere without a .env file, so nothing but env reaches the gateway. */
   readonly cwd: string;
+  /** The OTLP sink's URL, for targets with `otlpSink`. */
+  readonly otlpSink?: string | undefined;
 }
 
 /** Starts one target in its own process, pointed at the emulator, on a free loopback port. */
@@ -115,6 +139,7 @@ export async function startTarget(target: Target, upstream: Upstream, options: T
   // The port is chosen here, not with PORT=0: readiness must not depend on the target's logs
   // (LOG_LEVEL=silent is one of the variants worth measuring).
   const port = await freePort();
+  if (target.otlpSink && !options.otlpSink) throw new TypeError(`${target.name} exports traces, but no OTLP sink was started`);
   return startProcess({
     name: target.name,
     url: `http://127.0.0.1:${port}/graphql`,
@@ -131,6 +156,7 @@ export async function startTarget(target: Target, upstream: Upstream, options: T
       PROFILE_CACHE_TTL: options.cache ? '300' : '0',
       ...options.env,
       ...target.env,
+      ...(target.otlpSink && options.otlpSink ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpSink } : {}),
     },
   });
 }

@@ -107,6 +107,43 @@ export interface GatewayConfig {
   readonly prefetchFields: readonly GraphField[];
   /** How long messages gather before their users are prefetched together (≤ 50 per batch). @default 100 */
   readonly prefetchWindowMs: number;
+  /** OpenTelemetry trace export; undefined (the SDK never loaded) without an OTLP endpoint. */
+  readonly tracing: TracingConfig | undefined;
+}
+
+const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/** Trace export over OTLP/HTTP, from OpenTelemetry's standard OTEL_* variables. */
+export interface TracingConfig {
+  /** Where spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  readonly url: string;
+  /** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL or OTEL_EXPORTER_OTLP_PROTOCOL. @default http/protobuf */
+  readonly protocol: 'http/protobuf' | 'http/json';
+  /** OTEL_EXPORTER_OTLP_HEADERS, then OTEL_EXPORTER_OTLP_TRACES_HEADERS; often a collector's key, so never printed. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** OTEL_SERVICE_NAME (or service.name in OTEL_RESOURCE_ATTRIBUTES). @default messenger-profile-gateway */
+  readonly serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES, e.g. deployment.environment.name=staging. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** OTEL_TRACES_SAMPLER. @default parentbased_always_on */
+  readonly sampler: (typeof TRACE_SAMPLERS)[number];
+  /** OTEL_TRACES_SAMPLER_ARG: the ratio of the traceidratio samplers. @default 1 */
+  readonly samplerRatio: number;
+  /** OTEL_BSP_SCHEDULE_DELAY: milliseconds between two exports. @default 5000 */
+  readonly scheduledDelayMs: number;
+  /** OTEL_BSP_MAX_QUEUE_SIZE: spans kept waiting for export; past it new spans are dropped. @default 2048 */
+  readonly maxQueueSize: number;
+  /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE: most spans per export request. @default 512 */
+  readonly maxExportBatchSize: number;
+  /** OTEL_BSP_EXPORT_TIMEOUT: longest wait for one export request. @default 30000 */
+  readonly exportTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -300,7 +337,86 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     prefetchOnMessage,
     prefetchFields: graphFields(env, 'PREFETCH_FIELDS', DEFAULT_PREFETCH_FIELDS, graphApiVersion),
     prefetchWindowMs: integer(env, 'PREFETCH_WINDOW_MS', 100, 0, 10_000),
+    tracing: tracingConfig(env),
   };
+}
+
+/**
+ * The OTEL_* variables the gateway acts on, read from the same environment as the rest. Tracing is
+ * on when an OTLP endpoint is set, unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
+ */
+function tracingConfig(env: Env): TracingConfig | undefined {
+  const exporter = oneOf(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'none'], 'otlp');
+  const disabled = oneOf(env, 'OTEL_SDK_DISABLED', ['true', 'false'], 'false') === 'true';
+  const specific = text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const general = text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (disabled || exporter === 'none' || (specific === undefined && general === undefined)) return undefined;
+  // Per the OTLP exporter spec: the signal's own endpoint is used as is, the general one gets /v1/traces.
+  const url = specific !== undefined ? otlpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', specific) : `${otlpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', general!).replace(/\/+$/, '')}/v1/traces`;
+  const protocolName = text(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  if (text(env, protocolName) === 'grpc') {
+    throw new ConfigError(protocolName, 'grpc is not supported: use http/protobuf or http/json (the collector\'s port 4318)');
+  }
+  const resourceAttributes = keyValuePairs(env, 'OTEL_RESOURCE_ATTRIBUTES');
+  const scheduledDelayMs = integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 3_600_000);
+  const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000);
+  const maxExportBatchSize = integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000);
+  if (maxExportBatchSize > maxQueueSize) throw new ConfigError('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'must not exceed OTEL_BSP_MAX_QUEUE_SIZE');
+  return {
+    url,
+    protocol: oneOf(env, protocolName, ['http/protobuf', 'http/json'], 'http/protobuf'),
+    headers: { ...keyValuePairs(env, 'OTEL_EXPORTER_OTLP_HEADERS'), ...keyValuePairs(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
+    serviceName: text(env, 'OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? 'messenger-profile-gateway',
+    resourceAttributes,
+    sampler: oneOf(env, 'OTEL_TRACES_SAMPLER', TRACE_SAMPLERS, 'parentbased_always_on'),
+    samplerRatio: ratio(env, 'OTEL_TRACES_SAMPLER_ARG', 1),
+    scheduledDelayMs,
+    maxQueueSize,
+    maxExportBatchSize,
+    exportTimeoutMs: integer(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1, 600_000),
+  };
+}
+
+function otlpUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be an absolute http(s) URL such as http://localhost:4318');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, 'must use http or https');
+  return url.toString();
+}
+
+/**
+ * OpenTelemetry's `key1=value1,key2=value2` lists, values percent-encoded. Hand-written: the SDK's
+ * own parser lives in @opentelemetry/core, which must not load while tracing is off. Messages never
+ * quote a value (headers carry keys).
+ */
+function keyValuePairs(env: Env, name: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const item of (text(env, name) ?? '').split(',')) {
+    if (!item.trim()) continue;
+    const at = item.indexOf('=');
+    const key = item.slice(0, Math.max(at, 0)).trim();
+    let value: string;
+    try {
+      value = decodeURIComponent(item.slice(at + 1).trim());
+    } catch {
+      value = '';
+    }
+    if (at <= 0 || !key || !value) throw new ConfigError(name, 'must be a list like key1=value1,key2=value2 (values percent-encoded)');
+    pairs[key] = value;
+  }
+  return pairs;
+}
+
+function ratio(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || value > 1) throw new ConfigError(name, `must be a number from 0 to 1, got "${raw}"`);
+  return value;
 }
 
 /**
@@ -426,11 +542,12 @@ export function configuredPages(config: GatewayConfig): PageConfig[] {
 }
 
 /** The settings that hold secrets (or, for redisUrl, may). */
-export type SecretSetting = 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'callers' | 'metricsApiKey' | 'extraPages' | 'redisUrl';
+export type SecretSetting = 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'callers' | 'metricsApiKey' | 'extraPages' | 'redisUrl' | 'tracing';
 
 /**
- * Every value that must never be printed: tokens, app secrets, API keys, the Redis password, and
- * each Page's appsecret_proof (derived from the token, and as good as one to an attacker).
+ * Every value that must never be printed: tokens, app secrets, API keys, the Redis password, the
+ * trace collector's headers and password, and each Page's appsecret_proof (derived from the token,
+ * and as good as one to an attacker).
  */
 export function secretsOf(
   config: Partial<Pick<GatewayConfig, SecretSetting>>,
@@ -446,13 +563,15 @@ export function secretsOf(
     ...(config.gatewayApiKeys ?? []),
     ...(config.callers ?? []).map((caller) => caller.key),
     ...(config.extraPages ?? []).flatMap((page) => [page.token, page.appSecret]),
-    redisPassword(config.redisUrl),
+    urlPassword(config.redisUrl),
+    ...Object.values(config.tracing?.headers ?? {}),
+    urlPassword(config.tracing?.url),
     ...pages.flatMap(({ token, appSecret }) => (token && appSecret ? [appSecretProof(token, appSecret)] : [])),
   ];
   return secrets.filter((secret): secret is string => Boolean(secret));
 }
 
-function redisPassword(url: string | undefined): string | undefined {
+function urlPassword(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     return decodeURIComponent(new URL(url).password) || undefined;

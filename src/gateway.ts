@@ -8,6 +8,7 @@ import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
 import { StaleAnswers } from './graphql/plugins/stale-extension.js';
 import { bearerCheck, bearerLookup } from './http/auth.js';
+import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
@@ -15,6 +16,7 @@ import type { Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { OutageLog } from './observability/outage.js';
 import { charge, type RequestScope } from './observability/request-scope.js';
+import type { GatewayTracer } from './observability/tracing.js';
 import { CallerBudgets } from './pages/budgets.js';
 import type { PageRuntime } from './pages/chain.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
@@ -43,6 +45,8 @@ export interface Gateway {
   readonly readiness: Readiness;
   /** This gateway's Prometheus registry and metrics. */
   readonly metrics: GatewayMetrics;
+  /** URL of the built-in explorer; undefined in production, which serves none. */
+  readonly explorerUrl: string | undefined;
   /** Stops accepting, lets in-flight operations finish, closes upstream connections. */
   close(): Promise<void>;
 }
@@ -59,6 +63,10 @@ export interface GatewayOptions {
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
+  // OpenTelemetry is loaded only when an OTLP endpoint is configured; without one, not a module of it.
+  const tracer: GatewayTracer | undefined = config.tracing
+    ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger)
+    : undefined;
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();
   // One connection for the profile cache and the Pages' shared quota state (budgets, throttling).
@@ -93,13 +101,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
   });
-  const apollo = createApollo(config, logger, httpServer);
+  const production = config.nodeEnv === 'production';
+  const apollo = createApollo(config, logger, httpServer, { explorerPath: production ? undefined : EXPLORER_PATH });
   await apollo.start();
 
   // Each operation's context: its accounting, and its caller, which the loaders pass with every lookup.
   const context = async (scope: RequestScope, caller: Caller | undefined): Promise<GatewayContext> => {
     const loaders = new Map<PageRuntime, ProfileLoader>();
-    const call = { caller, charge: (subRequests: number) => charge(scope, subRequests) };
+    const call = { caller, charge: (subRequests: number) => charge(scope, subRequests), trace: scope.trace };
     return {
       scope,
       pages,
@@ -149,14 +158,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     metrics,
     metricsAuthorized: config.metricsApiKey ? bearerCheck([config.metricsApiKey]) : undefined,
   });
+  // Like Apollo Sandbox, the explorer is for development: production answers 404 there.
+  const explorer = production ? undefined : explorerRoute({ graphqlPath: GRAPHQL_PATH, keyRequired: authenticate !== undefined });
   serveHttp(httpServer, {
     apollo,
     context,
     authenticate,
     maxRequestBytes: config.maxRequestBytes,
-    routes: webhook ? [webhook, ops] : [ops],
+    routes: [webhook, ops, explorer].filter((route) => route !== undefined),
     metrics,
     logger,
+    tracer,
   });
 
   const port = await listen(httpServer, config.port, config.host);
@@ -171,6 +183,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     pages,
     readiness,
     metrics,
+    explorerUrl: explorer ? `${origin}${EXPLORER_PATH}` : undefined,
     close: () =>
       (closing ??= (async () => {
         readiness.draining();
@@ -179,6 +192,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         await pages.close();
         await redis?.close();
         await referrals?.close();
+        // Last: the spans of the operations that just finished are exported before the exit.
+        await tracer?.close();
       })()),
   };
 }

@@ -51,13 +51,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   await demo?.deliverSampleReferral(gateway.webhookUrl);
-  const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::' ? `http://localhost:${gateway.port}/graphql` : gateway.url;
+  const local = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::';
+  const shown = (url: string) => (local ? `http://localhost:${gateway.port}${new URL(url).pathname}` : url);
   logger.info(
     { url: gateway.url, graphApiVersion: config.graphApiVersion, upstream: emulator ? 'emulator' : config.graphApiUrl },
     config.nodeEnv === 'production'
-      ? `Gateway ready at ${shown}`
-      : `Gateway ready at ${shown} (open it in a browser for Apollo Sandbox)`,
+      ? `Gateway ready at ${shown(gateway.url)}`
+      : `Gateway ready at ${shown(gateway.url)} (open it in a browser for Apollo Sandbox)`,
   );
+  if (gateway.explorerUrl) {
+    logger.info({ url: gateway.explorerUrl }, `Offline, or no Apollo Sandbox? The built-in explorer needs no network: ${shown(gateway.explorerUrl)}`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

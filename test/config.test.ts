@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, secretsOf } from '../src/config.js';
 import { versionBefore } from '../src/graph-api/versions.js';
 
 describe('configuration', () => {
@@ -127,6 +127,53 @@ describe('configuration', () => {
 
   it('strips a trailing slash from the base URL and keeps a path prefix', () => {
     expect(loadConfig({ GRAPH_API_URL: 'http://127.0.0.1:9000/graph/' }).graphApiUrl).toBe('http://127.0.0.1:9000/graph');
+  });
+
+  it('turns tracing on with an OTLP endpoint, from the standard OTEL_* variables', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toMatchObject({
+      url: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: 'messenger-profile-gateway',
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      scheduledDelayMs: 5000,
+    });
+    const tracing = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example/custom/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-team=platform,authorization=Bearer%20collector-key',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-team=gateway',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-resource,deployment.environment.name=staging',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    }).tracing;
+    expect(tracing).toMatchObject({
+      url: 'https://collector.example/custom/traces',
+      protocol: 'http/json',
+      headers: { 'x-team': 'gateway', authorization: 'Bearer collector-key' },
+      serviceName: 'from-resource',
+      resourceAttributes: { 'deployment.environment.name': 'staging' },
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+    });
+    // The collector's headers often carry its key: they are secrets, scrubbed from every log line.
+    expect(secretsOf({ tracing })).toContain('Bearer collector-key');
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+    ['OTEL_EXPORTER_OTLP_HEADERS', 'novalue'],
+    ['OTEL_TRACES_SAMPLER', 'jaeger_remote'],
+    ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+    ['OTEL_BSP_SCHEDULE_DELAY', 'soon'],
+  ])('with tracing on, fails fast on %s=%j, naming the variable', (name, value) => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [name]: value };
+    expect(() => loadConfig(env)).toThrowError(new RegExp(`^Invalid configuration: ${name} `));
   });
 });
 

@@ -258,15 +258,18 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
   }
 
   const layer: LookupLayer = (next) => async (requests, call) => {
+    // With tracing on, the upstream calls this lookup makes nest under its span.
+    const span = call.trace?.child('profile_cache.lookup', { 'gateway.cache.users': requests.length });
+    const below = span ? { ...call, trace: span } : call;
     const entries = await Promise.all(requests.map((request) => store.get(profileKey(page, request.psid))));
     const startedAt = now();
     const ownRequests: ProfileRequest[] = [];
     let dispatch!: (results: Promise<ProfileResult[]>) => void;
     const batch = new Promise<ProfileResult[]>((resolve) => (dispatch = resolve));
-    const plans = requests.map((request, i) => plan(request, entries[i], startedAt, ownRequests, batch, { next, call }));
+    const plans = requests.map((request, i) => plan(request, entries[i], startedAt, ownRequests, batch, { next, call: below }));
     if (ownRequests.length > 0) {
       const results = Promise.resolve()
-        .then(async () => (await next(ownRequests, call)).results)
+        .then(async () => (await next(ownRequests, below)).results)
         .catch((error: unknown) => ownRequests.map(() => toError(error)));
       dispatch(results);
     }
@@ -275,7 +278,12 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
     // lookup rather than read the store. A write that fails costs at most a later miss.
     for (const p of plans) if (p.own) remember(p, p.own, startedAt).catch(() => {});
     const results = await Promise.all(plans.map(answer));
-    if (options.observe) plans.forEach((p, i) => options.observe!(outcomeOf(p, results[i]!), call));
+    if (options.observe || span) {
+      const outcomes = plans.map((p, i) => outcomeOf(p, results[i]!));
+      if (options.observe) outcomes.forEach((outcome) => options.observe!(outcome, call));
+      span?.set(countOutcomes(outcomes));
+    }
+    span?.end();
     return { results };
   };
 
@@ -319,6 +327,13 @@ function outcomeOf(plan: Plan, result: ProfileResult): CacheOutcome {
   if (plan.none || plan.parts.length === 0) return 'hit';
   if (!plan.own) return 'coalesced';
   return plan.cached.size > 0 ? 'partial' : 'miss';
+}
+
+/** Span attributes: how many users each outcome had, e.g. `gateway.cache.hit`. */
+function countOutcomes(outcomes: readonly CacheOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) counts[`gateway.cache.${outcome}`] = (counts[`gateway.cache.${outcome}`] ?? 0) + 1;
+  return counts;
 }
 
 /** Failures a stale value may hide: the Graph API is down, overloaded or throttling (breaker open included). */

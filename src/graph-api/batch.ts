@@ -13,8 +13,9 @@ export function sendBatch(client: GraphClient): Lookup {
   return async (requests, { signal, charge }) => {
     const answer = await client.batch(requests.map(relativeUrl), signal);
     charge?.(requests.length);
-    if (!answer.ok) return { results: requests.map(() => answer.error), headers: answer.headers, failure: answer.error };
-    return { results: answer.entries.map(toResult), headers: answer.headers };
+    const { headers, status } = answer;
+    if (!answer.ok) return { results: requests.map(() => answer.error), headers, status, failure: answer.error };
+    return { results: answer.entries.map(toResult), headers, status };
   };
 }
 

@@ -41,6 +41,8 @@ export interface Answer {
   readonly results: ProfileResult[];
   /** Headers of the HTTP answer these results came in, when they came in one (usage figures). */
   readonly headers?: IncomingHttpHeaders | undefined;
+  /** HTTP status of that answer; undefined when none arrived or the results came from elsewhere. */
+  readonly status?: number | undefined;
   /** Set when one HTTP exchange failed as a whole (every result is then this error). */
   readonly failure?: Error | undefined;
   /** Asking again now is pointless (an open breaker): retries stop. */
@@ -62,6 +64,26 @@ export interface LookupCall {
   /** Told of each HTTP exchange the lookup costs (sub-requests in it): the operation's accounting. */
   readonly charge?: ((subRequests: number) => void) | undefined;
   readonly caller?: Caller | undefined;
+  /** The operation's trace when tracing is on: layers open their spans under it. */
+  readonly trace?: TraceSpan | undefined;
+  /** Which try this is of the sub-requests it carries: 0 first, then one per retry (set by the retry layer). */
+  readonly attempt?: number | undefined;
+}
+
+/** Attribute values a span carries: never a token, a PSID or a profile value. */
+export type SpanAttributes = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+
+/**
+ * A span of an operation's trace as the layers see it, so that nothing below the observability
+ * layer depends on OpenTelemetry (observability/otel.ts implements it).
+ */
+export interface TraceSpan {
+  /** Opens a span under this one; `client` for a call to another service. */
+  child(name: string, attributes?: SpanAttributes, kind?: 'internal' | 'client'): TraceSpan;
+  set(attributes: SpanAttributes): void;
+  /** Marks the span failed with a gateway error code (never a message, which may quote upstream text). */
+  fail(code: string): void;
+  end(): void;
 }
 
 /**

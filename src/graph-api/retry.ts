@@ -38,6 +38,7 @@ export function retries(options: RetryOptions): LookupLayer {
     const results: (ProfileResult | undefined)[] = [...first.results];
     let pending = failed;
     let waited = false;
+    let attempt = 0;
     const attempts = policy.execute(async () => {
       // The first attempt already ran: the policy's own first call only starts its back-off.
       if (!waited) {
@@ -48,7 +49,7 @@ export function retries(options: RetryOptions): LookupLayer {
       if (signal?.aborted) return;
       const answer = await next(
         pending.map((i) => requests[i]!),
-        call,
+        { ...call, attempt: ++attempt },
       );
       if (signal?.aborted) return;
       answer.results.forEach((result, k) => (results[pending[k]!] = result));

@@ -11,14 +11,22 @@ import { compiledExecution } from './executor.js';
 import { createFormatError, maskedErrorLogPlugin } from './format-error.js';
 import { operationLimits } from './limits.js';
 import { numericIdsPlugin } from './plugins/numeric-ids.js';
+import { withExplorerLink } from './plugins/landing-page.js';
 import { operationOutcomePlugin } from './plugins/operation-outcome.js';
 import { staleExtensionPlugin } from './plugins/stale-extension.js';
+import { tracingPlugin } from './plugins/tracing.js';
 import { resolvers } from './resolvers.js';
 import { loadTypeDefs } from './schema.js';
 
+export interface ApolloOptions {
+  /** Where the built-in explorer is served (development only); Sandbox's page links to it. */
+  readonly explorerPath?: string | undefined;
+}
+
 /** Apollo Server with the gateway's schema, limits, masking and plugins; not yet started. */
-export function createApollo(config: GatewayConfig, logger: Logger, httpServer: Server): ApolloServer<GatewayContext> {
+export function createApollo(config: GatewayConfig, logger: Logger, httpServer: Server, { explorerPath }: ApolloOptions = {}): ApolloServer<GatewayContext> {
   const production = config.nodeEnv === 'production';
+  const sandbox = ApolloServerPluginLandingPageLocalDefault({ embed: true });
   const limits = operationLimits(config);
   return new ApolloServer<GatewayContext>({
     // Validated operations run as graphql-jit compiled queries (graphql/executor.ts).
@@ -42,12 +50,14 @@ export function createApollo(config: GatewayConfig, logger: Logger, httpServer: 
       // default cache-control plugin would reach the same header by hooking every field resolver,
       // which cost ~15% of the CPU of a one-user operation (BENCHMARKS.md).
       ApolloServerPluginCacheControlDisabled(),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      production ? ApolloServerPluginLandingPageDisabled() : explorerPath ? withExplorerLink(sandbox, explorerPath) : sandbox,
       numericIdsPlugin(),
       ...limits.plugins,
       operationOutcomePlugin(),
       maskedErrorLogPlugin(logger),
       staleExtensionPlugin(),
+      // Only with tracing on: without it, no per-request hooks are paid for.
+      ...(config.tracing ? [tracingPlugin()] : []),
     ],
   });
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { operationReporter } from '../observability/operation-report.js';
 import { newRequestScope, requestIdFrom, type RequestScope } from '../observability/request-scope.js';
+import type { GatewayTracer } from '../observability/tracing.js';
 import type { BearerLookup } from './auth.js';
 import { headerMap, parseBody, readBody, splitUrl } from './body.js';
 import { HttpError, send, sendError } from './respond.js';
@@ -27,6 +28,8 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
   readonly routes: readonly Route[];
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** Starts each request's span; undefined when tracing is off. */
+  readonly tracer?: GatewayTracer | undefined;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
  * operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authenticate, maxRequestBytes, routes, metrics, logger } = options;
+  const { apollo, context, authenticate, maxRequestBytes, routes, metrics, logger, tracer } = options;
   const report = operationReporter(metrics, logger);
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -57,7 +60,8 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
   }
 
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
-    const scope = newRequestScope(requestId);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const scope = newRequestScope(requestId, tracer?.startRequest({ method, headers: req.headers, requestId }));
     const started = performance.now();
     // A client that goes away (mid-body or while its operation runs) is no failure of the gateway:
     // it gets an outcome of its own and no error-level line.
@@ -76,7 +80,7 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
         });
       }
       scope.caller = caller?.name;
-      const method = (req.method ?? 'GET').toUpperCase();
+      if (caller) scope.trace?.set({ 'gateway.caller': caller.name });
       const headers = headerMap(req);
       const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
       const response = await apollo.executeHTTPGraphQLRequest({

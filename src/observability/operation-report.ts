@@ -5,32 +5,34 @@ import type { RequestScope } from './request-scope.js';
 export type ReportOperation = (scope: RequestScope, end: { readonly status: number; readonly durationMs: number }) => void;
 
 /**
- * The one log line and the metrics of each GraphQL request, emitted once its response is sent: what
- * it was, how it ended and how many Graph API calls it cost.
+ * The one log line, the metrics and the end of the span of each GraphQL request, emitted once its
+ * response is sent: what it was, how it ended and how many Graph API calls it cost.
  */
 export function operationReporter(metrics: GatewayMetrics, logger: Logger): ReportOperation {
   // Private: every field of this line is made by the gateway (a validated request id, a GraphQL
-  // name Apollo resolved, fixed words, numbers, error codes), never a secret, so it skips the
-  // redaction walk every other line pays. Lines still pass the destination's secret scrubbing.
+  // name Apollo resolved, fixed words, numbers, error codes, a trace id), never a secret, so it
+  // skips the redaction walk every other line pays. Lines still pass the destination's secret scrubbing.
   const lines = logger.child({}, { redact: { paths: [] } });
   return (scope, { status, durationMs }) => {
     const outcome = scope.outcome ?? outcomeOfStatus(status);
     metrics.observeOperation({ name: scope.operationName, outcome, durationMs, upstreamRequests: scope.upstreamRequests });
+    const { trace } = scope;
+    trace?.finish({ outcome, status, errorCodes: scope.errorCodes, upstreamRequests: scope.upstreamRequests, upstreamSubRequests: scope.upstreamSubRequests });
     if (!lines.isLevelEnabled('info')) return;
-    lines.info(
-      {
-        requestId: scope.requestId,
-        caller: scope.caller ?? null,
-        operation: scope.operationName ?? null,
-        outcome,
-        status,
-        upstreamRequests: scope.upstreamRequests,
-        upstreamSubRequests: scope.upstreamSubRequests,
-        durationMs: Math.round(durationMs * 10) / 10,
-        ...(scope.errorCodes.length > 0 ? { errorCodes: scope.errorCodes } : {}),
-      },
-      'operation',
-    );
+    const line: Record<string, unknown> = {
+      requestId: scope.requestId,
+      caller: scope.caller ?? null,
+      operation: scope.operationName ?? null,
+      outcome,
+      status,
+      upstreamRequests: scope.upstreamRequests,
+      upstreamSubRequests: scope.upstreamSubRequests,
+      durationMs: Math.round(durationMs * 10) / 10,
+      ...(scope.errorCodes.length > 0 ? { errorCodes: scope.errorCodes } : {}),
+    };
+    // Joins the line to its trace in the collector.
+    if (trace) line.traceId = trace.traceId;
+    lines.info(line, 'operation');
   };
 }
 

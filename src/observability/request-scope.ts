@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from './metrics.js';
+import type { RequestTrace } from './tracing.js';
 
 /**
  * What the gateway learns about one GraphQL request while serving it; reported once at the end.
@@ -16,10 +17,12 @@ export interface RequestScope {
   errorCodes: string[];
   upstreamRequests: number;
   upstreamSubRequests: number;
+  /** The request's span; undefined when tracing is off (or the sampler dropped it). */
+  readonly trace: RequestTrace | undefined;
 }
 
-export function newRequestScope(requestId: string): RequestScope {
-  return { requestId, caller: undefined, operationName: undefined, outcome: undefined, errorCodes: [], upstreamRequests: 0, upstreamSubRequests: 0 };
+export function newRequestScope(requestId: string, trace?: RequestTrace): RequestScope {
+  return { requestId, caller: undefined, operationName: undefined, outcome: undefined, errorCodes: [], upstreamRequests: 0, upstreamSubRequests: 0, trace };
 }
 
 /** Charges one Graph API exchange of `subRequests` users to the request. */

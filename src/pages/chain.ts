@@ -19,6 +19,7 @@ import { compose, type Caller, type Lookup } from '../graph-api/lookup.js';
 import { retries } from '../graph-api/retry.js';
 import { shedding } from '../graph-api/shedding.js';
 import { Throttle, throttled } from '../graph-api/throttle.js';
+import { tracedExchanges } from '../graph-api/traced.js';
 import type { OutageLog } from '../observability/outage.js';
 import { budgets, type CallerBudgets } from './budgets.js';
 import type { UpstreamMetrics } from './metrics.js';
@@ -102,6 +103,8 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     throttled(throttle),
     // No call while the Graph API keeps failing.
     breaker(circuit),
+    // With OTEL_EXPORTER_OTLP_ENDPOINT set: a span per batch call (status, sub-requests, attempt).
+    config.tracing ? tracedExchanges({ baseUrl: config.graphApiUrl, pageId: page.id }) : undefined,
   ];
 
   const lookup = compose(

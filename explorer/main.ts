@@ -1,0 +1,75 @@
+// The gateway's built-in explorer: GraphiQL, bundled by scripts/build-explorer.ts into dist/explorer/
+// and served by the gateway itself (src/http/explorer.ts), so it needs no network beyond the gateway.
+import { GraphiQL, type GraphiQLProps } from 'graphiql';
+import type { ExecutionResult } from 'graphql';
+import { createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+import 'graphiql/style.css';
+import './page.css';
+
+const HEADLINE_QUERY = `# The headline query: Peter Chang of the 2016 User Profile doc (demo data).
+# Run it with the button or Ctrl-Enter.
+{
+  user(psid: "1254459154682919") {
+    profile {
+      firstName
+      timezone
+      lastAdReferral {
+        source
+        type
+        adId
+      }
+    }
+  }
+}
+`;
+
+const KEY_HEADERS = `{
+  "Authorization": "Bearer <one of the gateway's GATEWAY_API_KEYS>"
+}
+`;
+
+const root = document.getElementById('explorer');
+if (!root) throw new Error('The explorer page has no #explorer element');
+const endpoint = root.dataset.endpoint ?? '/graphql';
+const keyRequired = root.dataset.keyRequired === 'true';
+
+// Monaco's editor, JSON and GraphQL language services run in workers bundled beside this file.
+const workers = new URL('./', import.meta.url);
+(globalThis as { MonacoEnvironment?: unknown }).MonacoEnvironment = {
+  getWorker(_id: string, label: string) {
+    const name = label === 'json' ? 'json' : label === 'graphql' ? 'graphql' : 'editor';
+    return new Worker(new URL(`${name}.worker.js`, workers), { type: 'module' });
+  },
+};
+
+/** POSTs each operation as JSON (a non-simple request, so Apollo's CSRF prevention lets it in). */
+const fetcher: GraphiQLProps['fetcher'] = async (params, options) => {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { ...stringValues(options?.headers), 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(params),
+  });
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as ExecutionResult;
+  } catch {
+    return { errors: [{ message: `HTTP ${response.status}: ${text.slice(0, 200)}` }] } as unknown as ExecutionResult;
+  }
+};
+
+function stringValues(headers: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+root.replaceChildren();
+createRoot(root).render(
+  createElement(GraphiQL, {
+    fetcher,
+    defaultQuery: HEADLINE_QUERY,
+    // The API key goes in the headers editor; it is not saved in the browser (shouldPersistHeaders off).
+    defaultHeaders: keyRequired ? KEY_HEADERS : '',
+    defaultEditorToolsVisibility: keyRequired ? 'headers' : false,
+    shouldPersistHeaders: false,
+  }),
+);
