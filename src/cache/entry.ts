@@ -147,6 +147,23 @@ export function encodeEntry(entry: CacheEntry): string {
 /** The entry a store held, or undefined for anything that is not one (treated as a miss). */
 export function decodeEntry(raw: string | undefined): CacheEntry | undefined {
   if (raw === undefined) return undefined;
+  const known = decoded.get(raw);
+  if (known) return known;
+  const entry = parseEntry(raw);
+  if (entry) {
+    if (decoded.size >= MAX_DECODED) decoded.delete(decoded.keys().next().value!);
+    decoded.set(raw, entry);
+  }
+  return entry;
+}
+
+// Private: a hot user's entry is read again and again, unchanged: its decoded form is kept, keyed by
+// the stored text (V8 keeps a string's hash on it, so the lookup is cheap). Entries are never
+// mutated (every change makes a new one), so sharing them is safe. Oldest out first.
+const decoded = new Map<string, CacheEntry>();
+const MAX_DECODED = 4096;
+
+function parseEntry(raw: string): CacheEntry | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

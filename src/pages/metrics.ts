@@ -71,6 +71,9 @@ export class UpstreamMetrics {
   }
 
   /** Fits CountCallerLookups. */
+  /** Each cache outcome's counter, so a lookup skips prom-client's label hashing. */
+  private readonly cacheCounters = new Map<CacheOutcome, { inc(): void }>();
+
   readonly countCallerLookups: CountCallerLookups = (caller, result, count) => {
     const name = caller?.name ?? NO_CALLER;
     let counters = this.callerCounters.get(name);
@@ -92,7 +95,9 @@ export class UpstreamMetrics {
 
   /** Fits ProfileCacheOptions.observe: per result, and per caller for those the cache answered. */
   observeCache(outcome: CacheOutcome, call: LookupCall): void {
-    this.cacheLookups.inc({ result: outcome });
+    let counter = this.cacheCounters.get(outcome);
+    if (!counter) this.cacheCounters.set(outcome, (counter = this.cacheLookups.labels(outcome)));
+    counter.inc();
     if (outcome === 'hit' || outcome === 'coalesced') this.countCallerLookups(call.caller, 'cache', 1);
   }
 

@@ -3,8 +3,10 @@ import {
   getVariableValues,
   Kind,
   valueFromASTUntyped,
+  type ArgumentNode,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { badUserInput } from '../../errors.js';
@@ -24,7 +26,7 @@ export function psidLimitPlugin(max: number): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, request, schema }) {
-          if (!operation) return;
+          if (!operation || !mayExceed(operation, document, max)) return;
           const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
           // Variables that do not coerce fail the operation at execution, before any resolver runs.
           if (!variables.coerced) return;
@@ -40,19 +42,42 @@ export function psidLimitPlugin(max: number): ApolloServerPlugin {
   };
 }
 
+// Private: per operation (of a document Apollo keeps cached), how many single-PSID arguments it has
+// and whether it has a list one. Without a list, the count can never pass the number of single
+// arguments, and most operations skip coercing their variables here altogether.
+const shapes = new WeakMap<OperationDefinitionNode, { readonly singles: number; readonly lists: boolean }>();
+
+function mayExceed(operation: OperationDefinitionNode, document: DocumentNode, max: number): boolean {
+  let shape = shapes.get(operation);
+  if (!shape) {
+    let singles = 0;
+    let lists = false;
+    eachPsidArgument(operation.selectionSet, document, (argument) => {
+      if (argument.name.value === 'psids') lists = true;
+      else singles += 1;
+    });
+    shapes.set(operation, (shape = { singles, lists }));
+  }
+  return shape.lists || shape.singles > max;
+}
+
 function distinctPsids(root: SelectionSetNode, document: DocumentNode, variables: Record<string, unknown>): number {
+  const psids = new Set<string>();
+  eachPsidArgument(root, document, (argument) => addValues(psids, valueFromASTUntyped(argument.value, variables)));
+  return psids.size;
+}
+
+/** Calls `found` with every psid/psids/probePsid argument, through fragments (each spread once). */
+function eachPsidArgument(root: SelectionSetNode, document: DocumentNode, found: (argument: ArgumentNode) => void): void {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const psids = new Set<string>();
   const visited = new Set<string>();
   const visit = (selectionSet: SelectionSetNode): void => {
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        for (const argument of selection.arguments ?? []) {
-          if (PSID_ARGUMENTS.has(argument.name.value)) addValues(psids, valueFromASTUntyped(argument.value, variables));
-        }
+        for (const argument of selection.arguments ?? []) if (PSID_ARGUMENTS.has(argument.name.value)) found(argument);
         if (selection.selectionSet) visit(selection.selectionSet);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         visit(selection.selectionSet);
@@ -64,7 +89,6 @@ function distinctPsids(root: SelectionSetNode, document: DocumentNode, variables
     }
   };
   visit(root);
-  return psids.size;
 }
 
 function addValues(psids: Set<string>, value: unknown): void {
