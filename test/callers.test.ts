@@ -1,35 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AS_CONSOLE, AS_SYNC, callersEnv, usersQuery } from './callers.js';
-import {
-  appUsage,
-  bucUsage,
-  codesByPath,
-  DEMO_PSIDS,
-  gatewayUrl,
-  generatedPsid,
-  sample,
-  startStack,
-  testClock,
-  type Stack,
-  type StackOptions,
-  type TestClock,
-} from './helpers.js';
+import { appUsage, bucUsage, codesByPath, DEMO_PSIDS, gatewayUrl, generatedPsid, sample, type Stack, useClockedStack } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const USERS = Array.from({ length: 6 }, (_, i) => generatedPsid(i));
 const LEGACY_KEY = 'legacy-key-0123456789abcdef';
 
-let stack: Stack | undefined;
-let clock: TestClock;
-async function start(options: StackOptions = {}): Promise<Stack> {
-  clock = testClock();
-  stack = await startStack({ ...options, clock: clock.now });
-  return stack;
-}
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
+const { start, clock } = useClockedStack();
 
 async function metrics(s: Stack): Promise<string> {
   return (await fetch(gatewayUrl(s, '/metrics'))).text();

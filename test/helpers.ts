@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN } from '../src/demo/emulator/data.js';
 import { GraphEmulator, type EmulatorOptions } from '../src/demo/emulator/server.js';
@@ -120,6 +120,27 @@ export function useStack(options: StackOptions = {}): Stack {
     },
     query: (query, variables, headers) => get().query(query, variables, headers),
     close: () => get().close(),
+  };
+}
+
+/**
+ * For a file whose tests each start a stack of their own on a clock they move: `start` makes a new
+ * clock and stack (closed after the test), `clock` moves the current test's clock.
+ */
+export function useClockedStack(defaults: StackOptions = {}): { readonly start: (options?: StackOptions) => Promise<Stack>; readonly clock: TestClock } {
+  let stack: Stack | undefined;
+  let current = testClock();
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+  return {
+    start: async (options = {}) => {
+      current = testClock();
+      stack = await startStack({ ...defaults, ...options, env: { ...defaults.env, ...options.env }, clock: current.now });
+      return stack;
+    },
+    clock: { now: () => current.now(), advance: (seconds) => current.advance(seconds) },
   };
 }
 

@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
-import { codesByPath, DEMO_PSIDS, startStack, testClock, type Stack, type StackOptions, type TestClock } from './helpers.js';
+import { codesByPath, DEMO_PSIDS, type Stack, useClockedStack } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const STATUS = `query($probe: ID) { pageStatus(probePsid: $probe) {
@@ -12,17 +12,7 @@ const STATUS = `query($probe: ID) { pageStatus(probePsid: $probe) {
   fields { field graphField permission status }
 } }`;
 
-let stack: Stack | undefined;
-let clock: TestClock;
-async function start(options: StackOptions = {}): Promise<Stack> {
-  clock = testClock();
-  stack = await startStack({ ...options, clock: clock.now });
-  return stack;
-}
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
+const { start, clock } = useClockedStack();
 
 async function status(s: Stack, probe?: string) {
   const res = await s.query(STATUS, { probe });

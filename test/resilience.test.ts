@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
-import { appUsage, bucUsage, codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type StackOptions, type TestClock } from './helpers.js';
+import { appUsage, bucUsage, codesByPath, DEMO_PSIDS, generatedPsid, useClockedStack } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const OTHER = generatedPsid(3);
@@ -9,18 +9,8 @@ const TWO_USERS = `{ users(psids: ["${PETER}", "${OTHER}"]) { profile { firstNam
 /** Fast periods so no test waits for real seconds. */
 const FAST = { RETRY_BASE_MS: '5', RETRY_CAP_MS: '20', BREAKER_COOLDOWN_MS: '300', RATE_LIMIT_BACKOFF_MS: '60000' };
 
-let stack: Stack | undefined;
 /** The gateway's clock: cool-downs, back-offs and memories expire when a test moves it. */
-let clock: TestClock;
-async function start(options: StackOptions = {}): Promise<Stack> {
-  clock = testClock();
-  stack = await startStack({ ...options, clock: clock.now, env: { ...FAST, ...options.env } });
-  return stack;
-}
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
+const { start, clock } = useClockedStack({ env: FAST });
 
 describe('retries of transient failures', () => {
   it('asks again only for the sub-requests that came back null', async () => {
