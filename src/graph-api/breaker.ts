@@ -1,6 +1,6 @@
-import { ErrorCode, hasCode, upstreamUnavailable } from '../errors.js';
+import { upstreamUnavailable } from '../errors.js';
 import type { Clock } from '../clock.js';
-import type { Answer, LookupLayer, ProfileResult } from './lookup.js';
+import { isTransient, type Answer, type LookupLayer } from './lookup.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -11,14 +11,12 @@ export interface BreakerOptions {
   readonly cooldownMs: number;
 }
 
-const isTransient = (result: ProfileResult) => hasCode(result, ErrorCode.UPSTREAM_UNAVAILABLE);
-
 /**
  * A failed exchange is one that brought nothing usable: transport error, 5xx, garbage, or every
  * entry transient. `{}`, 2018218, auth and rate-limit answers are not upstream outages.
  */
 function isOutage({ failure, results }: Answer): boolean {
-  return failure ? hasCode(failure, ErrorCode.UPSTREAM_UNAVAILABLE) : results.length > 0 && results.every(isTransient);
+  return failure ? isTransient(failure) : results.length > 0 && results.every(isTransient);
 }
 
 /**

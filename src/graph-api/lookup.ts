@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
-import type { GatewayError } from '../errors.js';
+import { ErrorCode, hasCode, type GatewayError } from '../errors.js';
 import type { GraphField } from './fields.js';
 import type { Psid } from './ids.js';
 import type { GraphProfile } from './types.js';
@@ -35,6 +35,9 @@ export type ProfileOutcome =
     }
   | { readonly kind: 'none'; readonly provenance?: Provenance | undefined };
 export type ProfileResult = ProfileOutcome | Error;
+
+/** A failure asking again may cure (the Graph API unreachable, overloaded, or answering nothing usable): what retries re-ask and the breaker counts. */
+export const isTransient = (result: ProfileResult): boolean => hasCode(result, ErrorCode.UPSTREAM_UNAVAILABLE);
 
 /** What a layer answers for a list of requests: one result per request, in order. */
 export interface Answer {

@@ -1,6 +1,6 @@
 import { ExponentialBackoff, fullJitterGenerator, handleType, retry } from 'cockatiel';
-import { ErrorCode, hasCode, upstreamUnavailable, type GatewayError } from '../errors.js';
-import type { LookupLayer, ProfileResult } from './lookup.js';
+import { upstreamUnavailable, type GatewayError } from '../errors.js';
+import { isTransient, type LookupLayer, type ProfileResult } from './lookup.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 turns retries off. */
@@ -12,8 +12,6 @@ export interface RetryOptions {
 
 /** Thrown inside the retry policy while some sub-requests still have transient failures. */
 class TransientFailures extends Error {}
-
-const isTransient = (result: ProfileResult) => hasCode(result, ErrorCode.UPSTREAM_UNAVAILABLE);
 
 /**
  * Retries (cockatiel, full jitter) of transient failures only, re-asking only the sub-requests
