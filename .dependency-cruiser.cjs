@@ -1,12 +1,14 @@
 // Dependency rules for src/ (`npm run lint:deps`). Type-only imports count: an arrow is an arrow.
 // Layers from the bottom up; a module may import its own layer or any layer below, never above.
 const LAYERS = [
-  ['errors', '^src/(errors|clock)\\.ts$'],
+  ['core', '^src/core/'],
   ['graph-api', '^src/graph-api/'],
   ['config', '^src/config\\.ts$'],
   ['observability', '^src/observability/'],
   ['cache and referrals', '^src/(cache|referrals)/'],
   ['pages', '^src/pages/'],
+  ['layers', '^src/chain/layers/'],
+  ['chain', '^src/chain/[^/]+\\.ts$'],
   ['profile', '^src/profile/'],
   ['graphql and http', '^src/(graphql|generated|http)/'],
   ['webhook', '^src/webhook/'],
@@ -41,6 +43,20 @@ module.exports = {
       to: { circular: true },
     },
     ...upward,
+    {
+      name: 'layers-only-from-the-chain',
+      comment: 'Only the composition (chain/index.ts) puts layers together; everything else sees a Page through PageRuntime.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/chain/(index\\.ts$|layers/)' },
+      to: { path: '^src/chain/layers/' },
+    },
+    {
+      name: 'layers-independent',
+      comment: 'Each layer stands alone: one file, one factory, state passed in.',
+      severity: 'error',
+      from: { path: '^src/chain/layers/' },
+      to: { path: '^src/chain/layers/' },
+    },
     {
       name: 'graphql-and-http-apart',
       comment: 'The HTTP layer runs Apollo through its interface; it never imports the schema side, nor the reverse.',

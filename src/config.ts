@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { appSecretProof } from './graph-api/credentials.js';
-import { existsInVersion, isGraphField, PROFILE_FIELD_OF, type GraphField } from './graph-api/fields.js';
-import { isNumericId } from './graph-api/ids.js';
-import type { Caller } from './graph-api/lookup.js';
-import { isGraphVersion } from './graph-api/versions.js';
+import { existsInVersion, isGraphField, PROFILE_FIELD_OF, type GraphField } from './core/fields.js';
+import { isNumericId } from './core/ids.js';
+import type { Caller } from './core/lookup.js';
+import { isGraphVersion } from './core/versions.js';
 
 /** One Page the gateway reads users of. */
 export interface PageConfig {

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { openCacheStore } from './cache/store.js';
 import { connectRedis } from './cache/stores/redis.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from './core/clock.js';
 import { callerKeys, type GatewayConfig } from './config.js';
-import type { Caller } from './graph-api/lookup.js';
+import type { Caller } from './core/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
 import { StaleAnswers } from './graphql/plugins/stale-extension.js';
@@ -18,7 +18,8 @@ import { OutageLog } from './observability/outage.js';
 import { charge, type RequestScope } from './observability/request-scope.js';
 import type { GatewayTracer } from './observability/tracing.js';
 import { CallerBudgets } from './pages/budgets.js';
-import type { PageRuntime } from './pages/chain.js';
+import type { PageRuntime } from './pages/runtime.js';
+import { pageChain } from './chain/index.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
 import { ProfileLoader } from './profile/loader.js';
@@ -79,13 +80,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     up: 'Redis answers again; caller budgets and Page throttling are shared',
   });
 
-  const pages = new Pages(config, {
+  const chainDependencies = {
+    config,
     clock,
     metrics: new UpstreamMetrics(metrics),
     cacheStore: openCacheStore(config, logger, redis, { clock, metrics }),
     budgets: new CallerBudgets(redis?.client, quotaOutage, clock),
     shared: redis && { redis: redis.client, outage: quotaOutage },
-  });
+  };
+  const pages = new Pages(config, (page) => pageChain(page, chainDependencies));
   observePages(metrics, pages.all);
 
   const referrals = !config.webhookVerifyToken

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, secretsOf } from '../src/config.js';
-import { versionBefore } from '../src/graph-api/versions.js';
+import { versionBefore } from '../src/core/versions.js';
 
 describe('configuration', () => {
   it('has defaults for everything', () => {

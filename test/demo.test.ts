@@ -68,7 +68,7 @@ describe('a start with a token', () => {
       return readFileSync(file, 'utf8').split('\n').filter((url) => url.includes('/src/'));
     };
     const production = await traced({ NODE_ENV: 'production', PAGE_ACCESS_TOKEN: 'EAAB-production-token', GRAPH_API_URL: 'http://127.0.0.1:9' });
-    expect(production).toEqual(expect.arrayContaining([expect.stringMatching(/\/src\/gateway\.ts$/), expect.stringMatching(/\/src\/pages\/chain\.ts$/)]));
+    expect(production).toEqual(expect.arrayContaining([expect.stringMatching(/\/src\/gateway\.ts$/), expect.stringMatching(/\/src\/chain\/index\.ts$/)]));
     expect(production.filter((url) => /\/src\/demo\//.test(url))).toEqual([]);
 
     const demo = await traced({ NODE_ENV: 'development' });

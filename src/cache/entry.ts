@@ -1,4 +1,4 @@
-import { GRAPH_FIELDS, type GraphField } from '../graph-api/fields.js';
+import { GRAPH_FIELDS, type GraphField } from '../core/fields.js';
 
 /** One field of a user's profile as the Graph API last gave it. */
 export interface CachedField {

@@ -1,5 +1,5 @@
-import type { GraphField } from '../graph-api/fields.js';
-import type { ProfileResult } from '../graph-api/lookup.js';
+import type { GraphField } from '../core/fields.js';
+import type { ProfileResult } from '../core/lookup.js';
 
 /** An upstream lookup of one user that is under way, or whose result is still being stored. */
 export interface Lookup {

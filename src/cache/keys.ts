@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Psid } from '../graph-api/ids.js';
+import type { Psid } from '../core/ids.js';
 
 // Bumped when the stored entry format changes, so instances of two versions never read each
 // other's entries.

@@ -1,17 +1,17 @@
-import type { Clock } from '../clock.js';
-import { CallerRefusal, ErrorCode, GatewayError } from '../errors.js';
-import type { GraphField } from '../graph-api/fields.js';
-import type { Psid } from '../graph-api/ids.js';
+import type { Clock } from '../core/clock.js';
+import { CallerRefusal, ErrorCode, GatewayError } from '../core/errors.js';
+import type { GraphField } from '../core/fields.js';
+import type { Psid } from '../core/ids.js';
 import type {
   Lookup as ChainLookup,
   LookupCall,
-  LookupLayer,
+  Answer,
   ProfileOutcome,
   ProfileRequest,
   ProfileResult,
   Provenance,
   ValueSource,
-} from '../graph-api/lookup.js';
+} from '../core/lookup.js';
 import {
   decodeEntry,
   encodeEntry,
@@ -51,8 +51,8 @@ export interface ProfileCacheOptions {
 }
 
 export interface ProfileCache {
-  /** The cache as a layer of the Page's chain. */
-  readonly layer: LookupLayer;
+  /** Answers what it can from the store and lookups under way, asking `next` for the rest in one batch. */
+  lookup(requests: readonly ProfileRequest[], call: LookupCall, next: ChainLookup): Promise<Answer>;
   /**
    * Makes one user's cached values no longer fresh, in every instance sharing the store, so the
    * next read goes to the Graph API. The values stay available as stale stand-ins.
@@ -173,7 +173,7 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
       const result = await own.result;
       if (result instanceof Error) return;
       const fields = [...own.fields];
-      // The time the lookup below began (graph-api/fetch-time.ts), so a value is dated the same
+      // The time the lookup below began (chain/layers/fetch-time.ts), so a value is dated the same
       // when served live and when served from here.
       const at = result.provenance?.fetchedAt ?? startedAt;
       if (result.kind === 'none') return await update(plan.key, (entry) => withNone(entry, at, generation), plan.raw);
@@ -257,7 +257,7 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
     return oldestStale === undefined ? outcome : markStale(outcome, ageSeconds(at, oldestStale));
   }
 
-  const layer: LookupLayer = (next) => async (requests, call) => {
+  async function lookup(requests: readonly ProfileRequest[], call: LookupCall, next: ChainLookup): Promise<Answer> {
     // With tracing on, the upstream calls this lookup makes nest under its span.
     const span = call.trace?.child('profile_cache.lookup', { 'gateway.cache.users': requests.length });
     const below = span ? { ...call, trace: span } : call;
@@ -285,10 +285,10 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
     }
     span?.end();
     return { results };
-  };
+  }
 
   return {
-    layer,
+    lookup,
     async refresh(psid) {
       const key = profileKey(page, psid);
       inflight.forget(key);

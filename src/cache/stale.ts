@@ -1,4 +1,4 @@
-import type { ProfileOutcome } from '../graph-api/lookup.js';
+import type { ProfileOutcome } from '../core/lookup.js';
 
 /** An outcome served from expired cache entries because the Graph API failed. */
 export type StaleOutcome = ProfileOutcome & { readonly stale: { readonly ageSeconds: number } };

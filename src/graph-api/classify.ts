@@ -1,6 +1,6 @@
-import { ErrorCode, GatewayError, rateLimited, UnexpectedUpstreamError, upstreamUnavailable } from '../errors.js';
-import { isGraphField } from './fields.js';
-import type { GraphErrorBody } from './types.js';
+import { ErrorCode, GatewayError, rateLimited, UnexpectedUpstreamError, upstreamUnavailable } from '../core/errors.js';
+import { isGraphField } from '../core/fields.js';
+import type { GraphErrorBody } from '../core/profile.js';
 
 /** The Graph API said the user exists for the Page but has no profile to show: not an error. */
 export const NO_PROFILE = Symbol('no profile');

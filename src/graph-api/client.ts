@@ -1,10 +1,10 @@
 import { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
-import { upstreamUnavailable } from '../errors.js';
+import { upstreamUnavailable } from '../core/errors.js';
 import { classifyGraphError, errorEnvelope, NO_PROFILE } from './classify.js';
 import { appSecretProof } from './credentials.js';
 import { parseJson } from './json.js';
-import type { BatchEntry } from './types.js';
+import type { BatchEntry } from '../core/profile.js';
 
 /** Largest number of sub-requests the Graph API accepts in one batch. */
 export const MAX_BATCH_SIZE = 50;

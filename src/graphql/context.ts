@@ -1,5 +1,5 @@
 import type { RequestScope } from '../observability/request-scope.js';
-import type { PageRuntime } from '../pages/chain.js';
+import type { PageRuntime } from '../pages/runtime.js';
 import type { Pages } from '../pages/pages.js';
 import type { ProfileLoader } from '../profile/loader.js';
 import type { ReferralStore } from '../referrals/store.js';

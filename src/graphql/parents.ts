@@ -1,9 +1,9 @@
-import type { GatewayError } from '../errors.js';
-import type { GraphField } from '../graph-api/fields.js';
-import type { Psid } from '../graph-api/ids.js';
-import type { Provenance } from '../graph-api/lookup.js';
-import type { GraphProfile } from '../graph-api/types.js';
-import type { PageRuntime } from '../pages/chain.js';
+import type { GatewayError } from '../core/errors.js';
+import type { GraphField } from '../core/fields.js';
+import type { Psid } from '../core/ids.js';
+import type { Provenance } from '../core/lookup.js';
+import type { GraphProfile } from '../core/profile.js';
+import type { PageRuntime } from '../pages/runtime.js';
 
 /** Parent value of MessengerUser resolvers. */
 export interface UserParent {

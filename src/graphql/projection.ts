@@ -9,7 +9,7 @@ import {
   type InlineFragmentNode,
   type SelectionSetNode,
 } from 'graphql';
-import { isProfileField, type ProfileField } from '../graph-api/fields.js';
+import { isProfileField, type ProfileField } from '../core/fields.js';
 
 // Private: every user of a `users` list resolves `profile` with the same field nodes and the same
 // variables, so the walk is made once per (nodes, variables) and its result shared, read-only.

@@ -1,5 +1,5 @@
-import { badUserInput } from '../errors.js';
-import { parsePsid, type Psid } from '../graph-api/ids.js';
+import { badUserInput } from '../core/errors.js';
+import { parsePsid, type Psid } from '../core/ids.js';
 
 /** Most PSIDs accepted in one `users` call. */
 const MAX_PSIDS_PER_CALL = 100;

@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { upstreamUnavailable } from '../errors.js';
+import { upstreamUnavailable } from '../core/errors.js';
 import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
-import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from '../graph-api/fields.js';
-import type { ValueSource } from '../graph-api/lookup.js';
-import type { GraphAdReferral, GraphProfile } from '../graph-api/types.js';
+import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
+import type { ValueSource } from '../core/lookup.js';
+import type { GraphAdReferral, GraphProfile } from '../core/profile.js';
 import { pageStatus, type FieldReport, type PageStatusReport } from '../pages/status.js';
 import type { GatewayContext } from './context.js';
 import type { ProfileParent, UserParent } from './parents.js';
@@ -75,7 +75,7 @@ async function lastAdReferral(parent: ProfileParent, context: GatewayContext): P
 }
 
 /**
- * One resolver per catalog field. `satisfies` makes the catalog (graph-api/fields.ts) and the
+ * One resolver per catalog field. `satisfies` makes the catalog (core/fields.ts) and the
  * schema's MessengerProfile list exactly the same profile fields (besides provenance, below).
  */
 const profileFieldResolvers = {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BearerCheck } from './auth.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../core/errors.js';
 import { HttpError, sendJson } from './respond.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Readiness } from './readiness.js';

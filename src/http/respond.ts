@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../core/errors.js';
 
 /** A refusal answered at the HTTP layer, with a GraphQL-shaped error body. */
 export class HttpError extends Error {

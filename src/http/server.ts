@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer, BaseContext } from '@apollo/server';
-import { ErrorCode } from '../errors.js';
-import type { Caller } from '../graph-api/lookup.js';
+import { ErrorCode } from '../core/errors.js';
+import type { Caller } from '../core/lookup.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { operationReporter } from '../observability/operation-report.js';

@@ -25,7 +25,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config.js';
-import type { SpanAttributes, TraceSpan } from '../graph-api/lookup.js';
+import type { SpanAttributes, TraceSpan } from '../core/lookup.js';
 import type { Logger } from './logger.js';
 import type { GatewayTracer, RequestEnd, RequestTrace } from './tracing.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { TraceSpan } from '../graph-api/lookup.js';
+import type { TraceSpan } from '../core/lookup.js';
 import type { OperationOutcome } from './metrics.js';
 
 /**

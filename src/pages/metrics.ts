@@ -1,10 +1,10 @@
 import type { Counter } from 'prom-client';
 import type { CacheOutcome } from '../cache/profile-cache.js';
-import { GatewayError } from '../errors.js';
-import type { Breaker } from '../graph-api/breaker.js';
+import { GatewayError } from '../core/errors.js';
+import type { Breaker } from './breaker.js';
 import type { UpstreamExchange } from '../graph-api/client.js';
-import type { LookupCall, LookupLayer, ProfileResult } from '../graph-api/lookup.js';
-import type { Throttle } from '../graph-api/throttle.js';
+import type { LookupCall, ProfileResult } from '../core/lookup.js';
+import type { Throttle } from './throttle.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { CallerLookupResult, CountCallerLookups } from './budgets.js';
 
@@ -101,16 +101,8 @@ export class UpstreamMetrics {
     if (outcome === 'hit' || outcome === 'coalesced') this.countCallerLookups(call.caller, 'cache', 1);
   }
 
-  /** The chain layer that counts every failed lookup (and field) by its code. */
-  countErrors(): LookupLayer {
-    return (next) => async (requests, call) => {
-      const answer = await next(requests, call);
-      for (const result of answer.results) this.countError(result);
-      return answer;
-    };
-  }
-
-  private countError(result: ProfileResult): void {
+  /** Counts a failed lookup, or each field that failed, by code. */
+  countError(result: ProfileResult): void {
     if (result instanceof Error) {
       this.errors.inc({ code: result instanceof GatewayError ? result.code : 'INTERNAL_SERVER_ERROR' });
     } else if (result.kind === 'profile') {

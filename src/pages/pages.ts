@@ -1,10 +1,10 @@
-import { configuredPages, type GatewayConfig } from '../config.js';
-import { badUserInput } from '../errors.js';
-import { pageChain, type ChainDependencies, type PageRuntime } from './chain.js';
+import { configuredPages, type GatewayConfig, type PageConfig } from '../config.js';
+import { badUserInput } from '../core/errors.js';
+import type { PageRuntime } from './runtime.js';
 
 /**
  * The Pages the gateway serves. PSIDs are page-scoped, so everything learnt from the Graph API is
- * kept per Page: each has its own chain (pages/chain.ts).
+ * kept per Page: each has its own chain (chain/index.ts).
  */
 export class Pages {
   readonly all: readonly PageRuntime[];
@@ -12,8 +12,9 @@ export class Pages {
   readonly default: PageRuntime | undefined;
   private readonly byId = new Map<string, PageRuntime>();
 
-  constructor(config: GatewayConfig, dependencies: Omit<ChainDependencies, 'config'>) {
-    this.all = configuredPages(config).map((page) => pageChain(page, { ...dependencies, config }));
+  /** `start` builds one Page's chain (chain/index.ts). */
+  constructor(config: GatewayConfig, start: (page: PageConfig) => PageRuntime) {
+    this.all = configuredPages(config).map(start);
     if (this.all.length === 0) throw new TypeError('Pages needs at least one configured Page');
     for (const page of this.all) if (page.id) this.byId.set(page.id, page);
     this.default = config.pageAccessToken ? this.all[0] : this.all.length === 1 ? this.all[0] : undefined;

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
-import type { LookupLayer } from '../graph-api/lookup.js';
-import type { Throttle } from '../graph-api/throttle.js';
+import type { Clock } from '../core/clock.js';
+import type { Throttle } from './throttle.js';
 import type { OutageLog } from '../observability/outage.js';
 
 /** How often, at most, an instance reads what the others learnt (by the injected clock). */
@@ -38,17 +37,8 @@ export class SharedThrottle {
     private readonly outage: OutageLog,
   ) {}
 
-  /** The layer above the Page's throttle layer: reads before it, writes what it learnt. */
-  readonly layer: LookupLayer = (next) => async (requests, call) => {
-    const reading = this.refresh();
-    if (reading) await reading;
-    const answer = await next(requests, call);
-    if (this.throttle.blockedUntil > this.shared) await this.write(this.throttle.blockedUntil);
-    return answer;
-  };
-
   /** Starts a read when the last one is a second old; lookups meanwhile wait for the read under way. */
-  private refresh(): Promise<void> | undefined {
+  refresh(): Promise<void> | undefined {
     const at = this.now();
     if (at - this.readAt < READ_EVERY_MS) return this.reading;
     this.readAt = at;
@@ -66,6 +56,11 @@ export class SharedThrottle {
     } catch (error) {
       this.outage.failed(error);
     }
+  }
+
+  /** Writes what this instance's throttle learnt, when it blocks longer than what was shared. */
+  async publish(): Promise<void> {
+    if (this.throttle.blockedUntil > this.shared) await this.write(this.throttle.blockedUntil);
   }
 
   private async write(until: number): Promise<void> {

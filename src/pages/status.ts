@@ -1,9 +1,9 @@
-import { ErrorCode } from '../errors.js';
-import type { BreakerState } from '../graph-api/breaker.js';
-import type { FieldAccess } from '../graph-api/capabilities.js';
-import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../graph-api/fields.js';
-import type { Psid } from '../graph-api/ids.js';
-import type { PageRuntime } from './chain.js';
+import { ErrorCode } from '../core/errors.js';
+import type { BreakerState } from './breaker.js';
+import type { FieldAccess } from './capabilities.js';
+import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
+import type { Psid } from '../core/ids.js';
+import type { PageRuntime } from '../pages/runtime.js';
 
 type FieldStatus = 'available' | 'permission-required' | 'unavailable-on-version' | 'unknown';
 

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import type { GraphField } from '../graph-api/fields.js';
-import type { Psid } from '../graph-api/ids.js';
+import type { GraphField } from '../core/fields.js';
+import type { Psid } from '../core/ids.js';
 import { MAX_BATCH_SIZE } from '../graph-api/client.js';
-import type { Lookup, LookupCall, ProfileOutcome, ProfileResult } from '../graph-api/lookup.js';
+import type { Lookup, LookupCall, ProfileOutcome, ProfileResult } from '../core/lookup.js';
 
 /**
  * Per-operation profile loader, on top of a Page's chain. Every `profile` field resolved in one

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { isEventTime, isNewer, parseReferral, referralKey, type Referral, type ReferralStore } from './store.js';
 
 const LOG = 'referrals.jsonl';

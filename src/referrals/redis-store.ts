@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { isEventTime, isNewer, latestEventTime, parseReferral, referralKey, type Referral, type ReferralStore } from './store.js';
 
 const PREFIX = 'mpg:referral:';

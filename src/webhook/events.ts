@@ -1,4 +1,4 @@
-import { isNumericId, parsePsid, type Psid } from '../graph-api/ids.js';
+import { isNumericId, parsePsid, type Psid } from '../core/ids.js';
 import { isEventTime, type Referral } from '../referrals/store.js';
 
 interface RawReferral {

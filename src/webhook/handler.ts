@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../clock.js';
-import type { Psid } from '../graph-api/ids.js';
+import type { Clock } from '../core/clock.js';
+import type { Psid } from '../core/ids.js';
 import { readBody } from '../http/body.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';

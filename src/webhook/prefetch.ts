@@ -1,8 +1,8 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../core/errors.js';
 import { MAX_BATCH_SIZE } from '../graph-api/client.js';
-import type { GraphField } from '../graph-api/fields.js';
-import type { Psid } from '../graph-api/ids.js';
-import type { Caller, Lookup } from '../graph-api/lookup.js';
+import type { GraphField } from '../core/fields.js';
+import type { Psid } from '../core/ids.js';
+import type { Caller, Lookup } from '../core/lookup.js';
 import type { Logger } from '../observability/logger.js';
 
 /** A Page as the prefetcher uses it: its id (for logs) and its chain. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Breaker } from '../../src/graph-api/breaker.js';
+import { Breaker } from '../../src/pages/breaker.js';
 
 const THRESHOLD = 3;
 const COOLDOWN = 10_000;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/cache/stores/memory.js';
 import { createProfileCache } from '../../src/cache/profile-cache.js';
-import { overBudget, rateLimited } from '../../src/errors.js';
-import { parsePsid, type Psid } from '../../src/graph-api/ids.js';
-import type { Caller, Lookup, ProfileResult } from '../../src/graph-api/lookup.js';
+import { cached } from '../../src/chain/layers/cache.js';
+import { overBudget, rateLimited } from '../../src/core/errors.js';
+import { parsePsid, type Psid } from '../../src/core/ids.js';
+import type { Caller, Lookup, ProfileResult } from '../../src/core/lookup.js';
 
 const PSID = parsePsid('7000000000000001') as Psid;
 const SYNC: Caller = { name: 'crm-sync', priority: 'bulk', lookupsPerMinute: 1 };
@@ -27,7 +28,7 @@ function cacheOver(bulkAnswer: () => ProfileResult) {
     policy: { ttlMs: 300_000, negativeTtlMs: 60_000, staleTtlMs: 0 },
     clock: () => 1_700_000_000_000,
   });
-  return { lookup: cache.layer(below), asked, release };
+  return { lookup: cached(cache)(below), asked, release };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

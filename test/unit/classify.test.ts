@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, GatewayError, UnexpectedUpstreamError } from '../../src/errors.js';
+import { ErrorCode, GatewayError, UnexpectedUpstreamError } from '../../src/core/errors.js';
 import { classifyGraphError, errorEnvelope, NO_PROFILE } from '../../src/graph-api/classify.js';
-import type { GraphErrorBody } from '../../src/graph-api/types.js';
+import type { GraphErrorBody } from '../../src/core/profile.js';
 
 // A marker that must never leak into what a client reads: upstream messages are for the app's developer.
 const SECRET = 'UPSTREAM-SECRET-42';

@@ -14,7 +14,7 @@ import {
   type CachedField,
   type CachePolicy,
 } from '../../src/cache/entry.js';
-import type { GraphField } from '../../src/graph-api/fields.js';
+import type { GraphField } from '../../src/core/fields.js';
 
 // Distinct figures so a rule reading the wrong one fails.
 const policy: CachePolicy = { ttlMs: 5_000, negativeTtlMs: 300, staleTtlMs: 60_000 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphField } from '../../src/graph-api/fields.js';
-import { parsePsid, type Psid } from '../../src/graph-api/ids.js';
-import type { Lookup, ProfileRequest } from '../../src/graph-api/lookup.js';
+import type { GraphField } from '../../src/core/fields.js';
+import { parsePsid, type Psid } from '../../src/core/ids.js';
+import type { Lookup, ProfileRequest } from '../../src/core/lookup.js';
 import { ProfileLoader } from '../../src/profile/loader.js';
 
 function psid(value: string): Psid {

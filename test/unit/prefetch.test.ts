@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { parsePsid, type Psid } from '../../src/graph-api/ids.js';
-import type { Lookup, LookupCall, ProfileRequest } from '../../src/graph-api/lookup.js';
+import { parsePsid, type Psid } from '../../src/core/ids.js';
+import type { Lookup, LookupCall, ProfileRequest } from '../../src/core/lookup.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Prefetcher } from '../../src/webhook/prefetch.js';
 

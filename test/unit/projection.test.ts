@@ -1,6 +1,6 @@
 import { buildSchema, defaultFieldResolver, execute, parse, validate, type GraphQLFieldResolver } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import type { ProfileField } from '../../src/graph-api/fields.js';
+import type { ProfileField } from '../../src/core/fields.js';
 import { selectedProfileFields } from '../../src/graphql/projection.js';
 import { loadTypeDefs } from '../../src/graphql/schema.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { describe, expect, it } from 'vitest';
-import { Throttle } from '../../src/graph-api/throttle.js';
+import { Throttle } from '../../src/pages/throttle.js';
 import { highestPercent, parseUsage, peakPercent, regainMinutes } from '../../src/graph-api/usage.js';
 
 const appUsage = (call: unknown, cpu: unknown = 0, time: unknown = 0) =>

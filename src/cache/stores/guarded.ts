@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../observability/logger.js';
 import { OutageLog } from '../../observability/outage.js';
 import type { EntryStore, Swap } from './entry-store.js';

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type TypeNode } from 'graphql';
-import { badUserInput } from '../../errors.js';
+import { badUserInput } from '../../core/errors.js';
 
 /**
  * Refuses a JSON number given for an ID variable unless it is a safe integer. PSIDs have 16 digits

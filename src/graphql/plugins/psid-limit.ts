@@ -9,7 +9,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { badUserInput } from '../../errors.js';
+import { badUserInput } from '../../core/errors.js';
 
 // probePsid too: each probe of pageStatus is a Graph API call for that user.
 const PSID_ARGUMENTS = new Set(['psid', 'psids', 'probePsid']);

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { staleAge } from '../../cache/stale.js';
-import type { ProfileOutcome } from '../../graph-api/lookup.js';
+import type { ProfileOutcome } from '../../core/lookup.js';
 
 /** One response path answered from stale cache entries, as listed in `extensions.stale`. */
 export interface StalePath {

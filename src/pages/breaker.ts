@@ -1,6 +1,4 @@
-import { upstreamUnavailable } from '../errors.js';
-import type { Clock } from '../clock.js';
-import { isTransient, type Answer, type LookupLayer } from './lookup.js';
+import type { Clock } from '../core/clock.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -11,13 +9,6 @@ export interface BreakerOptions {
   readonly cooldownMs: number;
 }
 
-/**
- * A failed exchange is one that brought nothing usable: transport error, 5xx, garbage, or every
- * entry transient. `{}`, 2018218, auth and rate-limit answers are not upstream outages.
- */
-function isOutage({ failure, results }: Answer): boolean {
-  return failure ? isTransient(failure) : results.length > 0 && results.every(isTransient);
-}
 
 /**
  * A consecutive-failure circuit breaker with one half-open probe. Hand-written rather than
@@ -70,23 +61,4 @@ export class Breaker {
     if (!failed) this.failures = 0;
     else if (this.openedAt === undefined && ++this.failures >= this.options.threshold) this.openedAt = this.clock();
   }
-}
-
-/** Fails fast, with no upstream call, while the breaker is open; the answer is final (no retry). */
-export function breaker(state: Breaker): LookupLayer {
-  return (next) => async (requests, call) => {
-    const admitted = await state.admit();
-    if (!admitted) {
-      const results = requests.map(() => upstreamUnavailable('The Graph API is failing; calls are paused for a cool-down'));
-      return { results, final: true };
-    }
-    let failed = true;
-    try {
-      const answer = await next(requests, call);
-      failed = isOutage(answer);
-      return answer;
-    } finally {
-      state.record(failed, admitted);
-    }
-  };
 }

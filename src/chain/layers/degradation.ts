@@ -1,7 +1,7 @@
-import { ErrorCode, hasCode, type GatewayError } from '../errors.js';
-import type { Capabilities } from './capabilities.js';
-import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from './fields.js';
-import type { Lookup, LookupCall, LookupLayer, ProfileRequest, ProfileResult } from './lookup.js';
+import { ErrorCode, hasCode, type GatewayError } from '../../core/errors.js';
+import type { Capabilities } from '../../pages/capabilities.js';
+import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from '../../core/fields.js';
+import type { Lookup, LookupCall, LookupLayer, ProfileRequest, ProfileResult } from '../../core/lookup.js';
 
 const MAX_DEGRADE_ROUNDS = 10;
 

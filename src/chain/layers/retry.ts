@@ -1,6 +1,6 @@
 import { ExponentialBackoff, fullJitterGenerator, handleType, retry } from 'cockatiel';
-import { upstreamUnavailable, type GatewayError } from '../errors.js';
-import { isTransient, type LookupLayer, type ProfileResult } from './lookup.js';
+import { upstreamUnavailable, type GatewayError } from '../../core/errors.js';
+import { isTransient, type LookupLayer, type ProfileResult } from '../../core/lookup.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 turns retries off. */

@@ -1,51 +1,37 @@
 import type { Redis } from 'ioredis';
 import { pageKey, throttleKey } from '../cache/keys.js';
-import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
+import { createProfileCache } from '../cache/profile-cache.js';
 import { cachePolicy } from '../cache/store.js';
 import type { EntryStore } from '../cache/stores/entry-store.js';
-import type { Clock } from '../clock.js';
 import type { GatewayConfig, PageConfig } from '../config.js';
-import { probeAccess, type ProbeResult } from '../graph-api/access-probe.js';
-import { batches, sendBatch } from '../graph-api/batch.js';
-import { Breaker, breaker } from '../graph-api/breaker.js';
-import { Capabilities } from '../graph-api/capabilities.js';
+import type { Clock } from '../core/clock.js';
+import { compose, type Caller } from '../core/lookup.js';
 import { GraphClient } from '../graph-api/client.js';
-import { deadline } from '../graph-api/deadline.js';
-import { degradation } from '../graph-api/degradation.js';
-import { fetchTime } from '../graph-api/fetch-time.js';
-import type { GraphField } from '../graph-api/fields.js';
-import type { Psid } from '../graph-api/ids.js';
-import { compose, type Caller, type Lookup } from '../graph-api/lookup.js';
-import { retries } from '../graph-api/retry.js';
-import { shedding } from '../graph-api/shedding.js';
-import { Throttle, throttled } from '../graph-api/throttle.js';
-import { tracedExchanges } from '../graph-api/traced.js';
 import type { OutageLog } from '../observability/outage.js';
-import { budgets, type CallerBudgets } from './budgets.js';
-import type { UpstreamMetrics } from './metrics.js';
-import { SharedThrottle } from './shared-throttle.js';
+import { Breaker } from '../pages/breaker.js';
+import type { CallerBudgets } from '../pages/budgets.js';
+import { Capabilities } from '../pages/capabilities.js';
+import type { UpstreamMetrics } from '../pages/metrics.js';
+import type { PageRuntime } from '../pages/runtime.js';
+import { SharedThrottle } from '../pages/shared-throttle.js';
+import { Throttle } from '../pages/throttle.js';
+import { probeAccess } from './access-probe.js';
+import { batches, sendBatch } from './layers/batch.js';
+import { breaker } from './layers/breaker.js';
+import { budgets } from './layers/budgets.js';
+import { cached } from './layers/cache.js';
+import { countErrors } from './layers/count-errors.js';
+import { deadline } from './layers/deadline.js';
+import { degradation } from './layers/degradation.js';
+import { fetchTime } from './layers/fetch-time.js';
+import { retries } from './layers/retry.js';
+import { sharedThrottle } from './layers/shared-throttle.js';
+import { shedding } from './layers/shedding.js';
+import { throttled } from './layers/throttle.js';
+import { tracedExchanges } from './layers/traced.js';
 
 /** An operator asking for the Page's status: a person waiting, one batch at most. */
 const PAGE_STATUS_CALLER: Caller = { name: 'page-status', priority: 'interactive' };
-
-/** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
-export interface PageRuntime {
-  readonly id: string | undefined;
-  readonly appSecret: string | undefined;
-  /** The Page's lookups with every layer applied: what the per-operation loaders call. */
-  readonly lookup: Lookup;
-  /** Undefined when the cache is off (PROFILE_CACHE_TTL=0). */
-  readonly cache: ProfileCache | undefined;
-  readonly throttle: Throttle;
-  readonly breaker: Breaker;
-  readonly capabilities: Capabilities;
-  /**
-   * Learns now which of `fields` the app may read, with one batch call for one user: each
-   * permission's fields asked alone, past the cache and what degradation remembers.
-   */
-  probeAccess(psid: Psid, fields: readonly GraphField[]): Promise<ProbeResult>;
-  close(): Promise<void>;
-}
 
 export interface ChainDependencies {
   readonly config: GatewayConfig;
@@ -64,7 +50,8 @@ export interface ChainDependencies {
  * down this list to the HTTP client; each answer comes back up through it.
  */
 export function pageChain(page: PageConfig, dependencies: ChainDependencies): PageRuntime {
-  const { config, clock, metrics, cacheStore, shared } = dependencies;
+  const { config, clock, metrics, cacheStore } = dependencies;
+  const redis = dependencies.shared;
   // Keyed by the Page, never by its token: the cache, budgets and shared throttle state.
   const key = pageKey({ pageId: page.id, accessToken: page.token });
   const client = new GraphClient({
@@ -88,7 +75,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
   const circuit = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
-  const sharedThrottle = shared && new SharedThrottle(shared.redis, throttleKey(key), throttle, clock, shared.outage);
+  const shared = redis && new SharedThrottle(redis.redis, throttleKey(key), throttle, clock, redis.outage);
 
   const post = sendBatch(client);
   // The lower part of the chain (below), shared with the access probe.
@@ -98,7 +85,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     // Transient failures asked again, only those sub-requests.
     retries({ retries: config.retryMax, baseMs: config.retryBaseMs, capMs: config.retryCapMs }),
     // With Redis: what other instances learnt of the Page's throttling, and what this one learns.
-    sharedThrottle?.layer,
+    shared && sharedThrottle(shared),
     // No call while the usage headers or a rate-limit code say the Page is throttled.
     throttled(throttle),
     // No call while the Graph API keeps failing.
@@ -110,11 +97,11 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const lookup = compose(
     [
       // Fresh fields from the cache, joining lookups under way, stale values when upstream fails.
-      cache?.layer,
+      cache && cached(cache),
       // Each answer from below dated with the start of its lookup (MessengerProfile.fetchedAt).
       fetchTime(clock),
       // Failed lookups and fields by code, on /metrics.
-      metrics.countErrors(),
+      countErrors(metrics),
       // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
       shedding(
         throttle,

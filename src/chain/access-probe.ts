@@ -1,15 +1,8 @@
-import { ErrorCode, hasCode } from '../errors.js';
-import type { Capabilities, FieldAccess } from './capabilities.js';
-import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from './fields.js';
-import type { Psid } from './ids.js';
-import type { Lookup, LookupCall } from './lookup.js';
-
-/** What one probe learnt, and why it learnt nothing when it did not. */
-export interface ProbeResult {
-  readonly learnt: ReadonlyMap<GraphField, FieldAccess>;
-  /** Set when no sub-request taught anything: the error of the first one (rate limited, not found, …). */
-  readonly failure?: Error | undefined;
-}
+import { ErrorCode, hasCode } from '../core/errors.js';
+import type { Capabilities, FieldAccess, ProbeResult } from '../pages/capabilities.js';
+import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from '../core/fields.js';
+import type { Psid } from '../core/ids.js';
+import type { Lookup, LookupCall } from '../core/lookup.js';
 
 /**
  * Learns now which of `fields` the app may read, in one batch call: one sub-request per permission

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
-import { ErrorCode, hasCode, type GatewayError } from '../errors.js';
+import { ErrorCode, hasCode, type GatewayError } from './errors.js';
 import type { GraphField } from './fields.js';
 import type { Psid } from './ids.js';
-import type { GraphProfile } from './types.js';
+import type { GraphProfile } from './profile.js';
 
 export interface ProfileRequest {
   readonly psid: Psid;
@@ -24,7 +24,7 @@ export interface Provenance {
 /**
  * What a lookup yielded for one user: a profile, no profile, or (as an Error) a failure for that
  * user alone. A profile may lack some requested fields, each with the error that explains why.
- * Above the fetch-time layer (graph-api/fetch-time.ts) every outcome carries its provenance.
+ * Above the fetch-time layer (chain/layers/fetch-time.ts) every outcome carries its provenance.
  */
 export type ProfileOutcome =
   | {

@@ -1,9 +1,9 @@
-import { upstreamUnavailable } from '../errors.js';
-import { classifyGraphError, errorEnvelope, NO_PROFILE } from './classify.js';
-import { MAX_BATCH_SIZE, type GraphClient } from './client.js';
-import { parseJson } from './json.js';
-import type { Lookup, LookupLayer, ProfileRequest, ProfileResult } from './lookup.js';
-import type { BatchEntry } from './types.js';
+import { upstreamUnavailable } from '../../core/errors.js';
+import { classifyGraphError, errorEnvelope, NO_PROFILE } from '../../graph-api/classify.js';
+import { MAX_BATCH_SIZE, type GraphClient } from '../../graph-api/client.js';
+import { parseJson } from '../../graph-api/json.js';
+import type { Lookup, LookupLayer, ProfileRequest, ProfileResult } from '../../core/lookup.js';
+import type { BatchEntry } from '../../core/profile.js';
 
 /**
  * The innermost Lookup: up to 50 users in one batch call, each a `GET {psid}?fields=…`

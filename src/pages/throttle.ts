@@ -1,8 +1,6 @@
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
-import type { Clock } from '../clock.js';
-import { ErrorCode, hasCode, rateLimited } from '../errors.js';
-import type { LookupLayer } from './lookup.js';
-import { decidingUsage, parseUsage, peakPercent, regainMinutes, type Usage, type UsageFigures } from './usage.js';
+import type { Clock } from '../core/clock.js';
+import { decidingUsage, parseUsage, peakPercent, regainMinutes, type Usage, type UsageFigures } from '../graph-api/usage.js';
 
 export interface ThrottleOptions {
   /** Back-off after a rate-limit answer that says nothing about when to come back. */
@@ -75,23 +73,4 @@ export class Throttle {
   private blockFor(ms: number): void {
     this.blockUntil(this.now() + ms);
   }
-}
-
-/**
- * Fails fast with RATE_LIMITED (and retryAfterSeconds), with no upstream call, while the Page is
- * throttled; reads the usage headers of every answer and backs off on rate-limit codes.
- */
-export function throttled(throttle: Throttle): LookupLayer {
-  return (next) => async (requests, call) => {
-    const wait = throttle.retryAfterSeconds();
-    if (wait !== undefined) return { results: requests.map(() => rateLimited({ retryAfterSeconds: wait })) };
-    const answer = await next(requests, call);
-    throttle.observe(answer.headers);
-    if (!answer.results.some((r) => hasCode(r, ErrorCode.RATE_LIMITED))) return answer;
-    throttle.rateLimited(answer.headers);
-    const retryAfterSeconds = throttle.retryAfterSeconds();
-    if (retryAfterSeconds === undefined) return answer;
-    const results = answer.results.map((r) => (hasCode(r, ErrorCode.RATE_LIMITED) ? r.with({ retryAfterSeconds }) : r));
-    return { ...answer, results };
-  };
 }

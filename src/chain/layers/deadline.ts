@@ -1,4 +1,4 @@
-import type { LookupLayer } from './lookup.js';
+import type { LookupLayer } from '../../core/lookup.js';
 
 /**
  * One deadline for a whole lookup: every exchange, retry and back-off below it. Past it the layers

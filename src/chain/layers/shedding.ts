@@ -1,8 +1,8 @@
-import type { Clock } from '../clock.js';
-import { shed } from '../errors.js';
-import type { Caller, LookupLayer } from './lookup.js';
-import type { Throttle } from './throttle.js';
-import { highestPercent, regainMinutes } from './usage.js';
+import type { Clock } from '../../core/clock.js';
+import { shed } from '../../core/errors.js';
+import type { Caller, LookupLayer } from '../../core/lookup.js';
+import type { Throttle } from '../../pages/throttle.js';
+import { highestPercent, regainMinutes } from '../../graph-api/usage.js';
 
 /**
  * How long a reading at or past the threshold, without a regain time, sheds bulk lookups (and the

@@ -1,6 +1,6 @@
-import type { Clock } from '../clock.js';
-import type { GatewayError } from '../errors.js';
-import type { GraphField } from './fields.js';
+import type { Clock } from '../core/clock.js';
+import type { GatewayError } from '../core/errors.js';
+import type { GraphField } from '../core/fields.js';
 
 /** What a lookup has shown of one field: the app read it, or the error that kept it from it. */
 export type FieldAccess = 'available' | GatewayError;
@@ -60,4 +60,11 @@ export class Capabilities {
       this.available.set(field, until);
     }
   }
+}
+
+/** What one probe learnt, and why it learnt nothing when it did not. */
+export interface ProbeResult {
+  readonly learnt: ReadonlyMap<GraphField, FieldAccess>;
+  /** Set when no sub-request taught anything: the error of the first one (rate limited, not found, …). */
+  readonly failure?: Error | undefined;
 }

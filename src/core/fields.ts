@@ -1,5 +1,5 @@
-import { ErrorCode, GatewayError } from '../errors.js';
-import type { GraphProfile } from './types.js';
+import { ErrorCode, GatewayError } from './errors.js';
+import type { GraphProfile } from './profile.js';
 import { versionBefore } from './versions.js';
 
 /**

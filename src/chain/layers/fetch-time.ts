@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { LookupLayer, ProfileResult } from './lookup.js';
+import type { Clock } from '../../core/clock.js';
+import type { LookupLayer, ProfileResult } from '../../core/lookup.js';
 
 /**
  * Stamps every outcome that comes up from the Graph API with when its lookup began: what

@@ -1,5 +1,5 @@
-import { GatewayError } from '../errors.js';
-import type { LookupLayer } from './lookup.js';
+import { GatewayError } from '../../core/errors.js';
+import type { LookupLayer } from '../../core/lookup.js';
 
 export interface TracedExchangesOptions {
   /** Graph API base URL (no token, no PSID in it): its host names the peer. */
