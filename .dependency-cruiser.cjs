@@ -5,6 +5,8 @@ const LAYERS = [
   ['graph-api', '^src/graph-api/'],
   ['config', '^src/config\\.ts$'],
   ['observability', '^src/observability/'],
+  // The one Redis connection and its guard, which every user of Redis (below the chain) goes through.
+  ['redis', '^src/redis/'],
   ['cache and referrals', '^src/(cache|referrals)/'],
   ['pages', '^src/pages/'],
   ['layers', '^src/chain/layers/'],
@@ -43,6 +45,13 @@ module.exports = {
       to: { circular: true },
     },
     ...upward,
+    {
+      name: 'one-redis-connection',
+      comment: 'Only redis/connection.ts opens a Redis connection; everything else gets the gateway\'s and goes through its guard.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/redis/connection\\.ts$' },
+      to: { path: '^node_modules/ioredis/', dependencyTypesNot: ['type-only'] },
+    },
     {
       name: 'layers-only-from-the-chain',
       comment: 'Only the composition (chain/index.ts) puts layers together; everything else sees a Page through PageRuntime.',
@@ -108,8 +117,8 @@ module.exports = {
     },
   ],
   options: {
-    // OpenTelemetry's packages are in the graph (not followed) so the rule above can see them.
-    includeOnly: '^(src/|node_modules/@opentelemetry/)',
+    // OpenTelemetry's and ioredis' packages are in the graph (not followed) so the rules above can see them.
+    includeOnly: '^(src/|node_modules/(@opentelemetry|ioredis)/)',
     doNotFollow: { path: '^node_modules/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

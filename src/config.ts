@@ -99,7 +99,7 @@ export interface GatewayConfig {
   readonly profileCacheMaxBytes: number;
   /** Redis shared by all instances (redis:// or rediss://); absent means the in-memory cache. */
   readonly redisUrl: string | undefined;
-  /** Longest wait for one Redis command before answering as if the cache missed. @default 100 */
+  /** Longest wait for one Redis command, whichever feature sends it (see docs/redis.md). @default 100 */
   readonly redisTimeoutMs: number;
   /** Warm the profile of each user who writes to the Page (needs webhook capture and the cache). @default false */
   readonly prefetchOnMessage: boolean;

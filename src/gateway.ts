@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { openCacheStore } from './cache/store.js';
-import { connectRedis } from './cache/stores/redis.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { callerKeys, type GatewayConfig } from './config.js';
 import type { Caller } from './core/lookup.js';
@@ -14,7 +13,6 @@ import { Readiness } from './http/readiness.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
-import { OutageLog } from './observability/outage.js';
 import { charge, type RequestScope } from './observability/request-scope.js';
 import type { GatewayTracer } from './observability/tracing.js';
 import { CallerBudgets } from './pages/budgets.js';
@@ -22,6 +20,7 @@ import type { PageRuntime } from './pages/runtime.js';
 import { pageChain } from './chain/index.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
+import { connectRedis } from './redis/connection.js';
 import { ProfileLoader } from './profile/loader.js';
 import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
@@ -70,32 +69,28 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     : undefined;
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();
-  // One connection for the profile cache and the Pages' shared quota state (budgets, throttling).
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisTimeoutMs) : undefined;
+  // One command connection, and one guard, for every user of Redis: the profile cache, the Pages'
+  // shared quota state (budgets, throttling) and the referral store.
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger, clock }) : undefined;
   // Optional: every instance serves without Redis, and all of them would leave the load balancer at
   // once if it counted.
   if (redis) readiness.addOptional('cacheStore', () => redis.ping());
-  const quotaOutage = new OutageLog(logger, { store: 'redis' }, {
-    down: 'Redis unavailable for caller budgets and Page throttling; each instance keeps its own until it recovers',
-    up: 'Redis answers again; caller budgets and Page throttling are shared',
-  });
 
   const chainDependencies = {
     config,
     clock,
     metrics: new UpstreamMetrics(metrics),
-    cacheStore: openCacheStore(config, logger, redis, { clock, metrics }),
-    budgets: new CallerBudgets(redis?.client, quotaOutage, clock),
-    shared: redis && { redis: redis.client, outage: quotaOutage },
+    cacheStore: openCacheStore(config, logger, redis, { metrics }),
+    budgets: new CallerBudgets(redis),
+    redis,
   };
   const pages = new Pages(config, (page) => pageChain(page, chainDependencies));
   observePages(metrics, pages.all);
 
   const referrals = !config.webhookVerifyToken
     ? undefined
-    : config.redisUrl
-      ? // Bounded like a lookup: a referral read is part of an operation, a write part of a delivery.
-        RedisReferralStore.open(config.redisUrl, { timeoutMs: config.upstreamTimeoutMs, clock })
+    : redis
+      ? new RedisReferralStore(redis, clock)
       : await FileReferralStore.open(config.dataDir, clock);
 
   // A client trickling its headers or body must not hold a connection (and a drain) open for long.

@@ -102,22 +102,22 @@ describe('profile cache on Redis', () => {
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data?.users.every((u: { profile: unknown }) => u.profile !== null)).toBe(true);
     }
-    const outage = gateway.logs.filter((l) => /store unavailable/.test(l.msg));
+    const outage = gateway.logs.filter((l) => /Redis unavailable/.test(l.msg));
     expect(outage).toHaveLength(1);
     expect(outage[0]).toMatchObject({ level: 40, store: 'redis' });
 
     await redis.restart();
     // ioredis reconnects in the background with a backoff of its own.
-    for (let i = 0; i < 100 && !gateway.logs.some((l) => /answers again/.test(l.msg)); i++) {
+    for (let i = 0; i < 100 && !gateway.logs.some((l) => /Redis answers again/.test(l.msg)); i++) {
       await gateway.query(profileQuery(PETER, 'firstName'));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(gateway.logs.filter((l) => /answers again/.test(l.msg))).toHaveLength(1);
+    expect(gateway.logs.filter((l) => /Redis answers again/.test(l.msg))).toHaveLength(1);
     emulator.reset();
     await gateway.query(profileQuery(generatedPsid(40), 'firstName'));
     await gateway.query(profileQuery(generatedPsid(40), 'firstName'));
     expect(emulator.subRequests).toHaveLength(1);
-    expect(gateway.logs.filter((l) => /store unavailable/.test(l.msg))).toHaveLength(1);
+    expect(gateway.logs.filter((l) => /Redis unavailable/.test(l.msg))).toHaveLength(1);
   });
 
   it('keeps /readyz at 200 while Redis is down or frozen, its body saying whether the cache store answers a PING', async () => {
@@ -174,8 +174,8 @@ describe('profile cache on Redis', () => {
       return state();
     };
     await expect.poll(probe, { timeout: 5000, interval: 50 }).toBe(0);
-    expect(g.logs.filter((l) => /store unavailable/.test(l.msg))).toHaveLength(1);
-    expect(g.logs.filter((l) => /answers again/.test(l.msg))).toHaveLength(1);
+    expect(g.logs.filter((l) => /Redis unavailable/.test(l.msg))).toHaveLength(1);
+    expect(g.logs.filter((l) => /Redis answers again/.test(l.msg))).toHaveLength(1);
   });
 
   it('answers without waiting for its cache write, and the next operation of the instance still hits', async () => {
@@ -232,7 +232,7 @@ describe('profile cache on Redis', () => {
     redis.freeze();
     const res = await gateway.query(profileQuery(PETER, 'firstName'));
     expect(res.body).toEqual({ data: { user: { profile: { firstName: 'Peter' } } } });
-    expect(gateway.logs.filter((l) => /store unavailable/.test(l.msg))).toHaveLength(1);
+    expect(gateway.logs.filter((l) => /Redis unavailable/.test(l.msg))).toHaveLength(1);
     expect(gateway.logs[0]?.reason).toMatch(/no answer within 50 ms|timed out/i);
   });
 
@@ -243,7 +243,7 @@ describe('profile cache on Redis', () => {
       const res = await gateway.query(profileQuery(PETER, 'firstName'));
       expect(res.body).toEqual({ data: { user: { profile: { firstName: 'Peter' } } } });
     }
-    expect(gateway.logs.filter((l) => /store unavailable/.test(l.msg))).toHaveLength(1);
+    expect(gateway.logs.filter((l) => /Redis unavailable/.test(l.msg))).toHaveLength(1);
   });
 
   it('never holds the token in a key or a value; keys are (page, PSID) and expire', async () => {

@@ -61,8 +61,8 @@ describe('referral store on Redis', () => {
     expect(codesByPath(res)).toEqual({ 'user.profile.lastAdReferral': 'UPSTREAM_UNAVAILABLE' });
   });
 
-  it('bounds reads and writes of a frozen Redis by UPSTREAM_TIMEOUT_MS', async () => {
-    const g = await start({ UPSTREAM_TIMEOUT_MS: '300' });
+  it('bounds reads and writes of a frozen Redis by REDIS_TIMEOUT_MS', async () => {
+    const g = await start({ REDIS_TIMEOUT_MS: '300' });
     await deliver(webhookOf(g), referralDelivery(DEMO_PAGE_ID, [{ psid: PETER, timestamp: 1, referral: ad('555') }]), SECRET);
     redis.freeze();
     let started = Date.now();

@@ -1,24 +1,24 @@
-import type { Clock } from '../core/clock.js';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { CachePolicy } from './entry.js';
 import type { EntryStore } from './stores/entry-store.js';
-import { GuardedStore, type StoreState } from './stores/guarded.js';
+import type { RedisConnection } from '../redis/connection.js';
+import type { RedisState } from '../redis/guard.js';
+import { GuardedStore } from './stores/guarded.js';
 import { MemoryStore } from './stores/memory.js';
-import { RedisStore, type RedisConnection } from './stores/redis.js';
+import { RedisStore } from './stores/redis.js';
 
 export type CacheConfig = Pick<
   GatewayConfig,
-  'profileCacheTtl' | 'negativeCacheTtl' | 'profileStaleTtl' | 'profileCacheMaxBytes' | 'redisUrl' | 'redisTimeoutMs'
+  'profileCacheTtl' | 'negativeCacheTtl' | 'profileStaleTtl' | 'profileCacheMaxBytes' | 'redisUrl'
 >;
 
 export interface CacheStoreDependencies {
-  readonly clock: Clock;
   readonly metrics: GatewayMetrics;
 }
 
-const STATE_GAUGE: Readonly<Record<StoreState, number>> = { answering: 0, paused: 1, probing: 2 };
+const STATE_GAUGE: Readonly<Record<RedisState, number>> = { answering: 0, paused: 1, probing: 2 };
 
 /**
  * The store every Page's cache shares: Redis (over the gateway's connection, which the gateway
@@ -29,7 +29,7 @@ export function openCacheStore(
   config: CacheConfig,
   logger: Logger,
   redis: RedisConnection | undefined,
-  { clock, metrics }: CacheStoreDependencies,
+  { metrics }: CacheStoreDependencies,
 ): EntryStore | undefined {
   if (config.profileCacheTtl === 0) return undefined;
   logger.info(
@@ -45,23 +45,20 @@ export function openCacheStore(
   });
   const skipped = metrics.counter({
     name: 'gateway_cache_store_skipped_total',
-    help: 'Profile cache store operations not sent because the store is paused after consecutive failures.',
+    help: 'Profile cache store operations not sent because Redis is paused after consecutive failures.',
     labelNames: ['store'],
   });
-  const store = new GuardedStore(new RedisStore(redis.client), {
-    timeoutMs: config.redisTimeoutMs,
-    logger,
-    name: labels.store,
-    clock,
+  const { guard } = redis;
+  const store = new GuardedStore(new RedisStore(redis.client), guard, {
     onFailure: () => failures.inc(labels),
     onSkip: () => skipped.inc(labels),
   });
   metrics.gauge({
     name: 'gateway_cache_store_state',
-    help: 'Profile cache store: 0 answering, 1 paused after consecutive failures (not asked), 2 probing.',
+    help: 'Redis, as the profile cache store sees it: 0 answering, 1 paused after consecutive failures of any of its users (not asked), 2 probing.',
     labelNames: ['store'],
     collect() {
-      this.set(labels, STATE_GAUGE[store.state]);
+      this.set(labels, STATE_GAUGE[guard.state]);
     },
   });
   failures.inc(labels, 0);

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { pageKey, throttleKey } from '../cache/keys.js';
 import { createProfileCache } from '../cache/profile-cache.js';
 import { cachePolicy } from '../cache/store.js';
@@ -7,7 +6,6 @@ import type { GatewayConfig, PageConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { compose, type Caller } from '../core/lookup.js';
 import { GraphClient } from '../graph-api/client.js';
-import type { OutageLog } from '../observability/outage.js';
 import { Breaker } from '../pages/breaker.js';
 import type { CallerBudgets } from '../pages/budgets.js';
 import { Capabilities } from '../pages/capabilities.js';
@@ -15,6 +13,7 @@ import type { UpstreamMetrics } from '../pages/metrics.js';
 import type { PageRuntime } from '../pages/runtime.js';
 import { SharedThrottle } from '../pages/shared-throttle.js';
 import { Throttle } from '../pages/throttle.js';
+import type { RedisConnection } from '../redis/connection.js';
 import { probeAccess } from './access-probe.js';
 import { batches, sendBatch } from './layers/batch.js';
 import { breaker } from './layers/breaker.js';
@@ -42,7 +41,7 @@ export interface ChainDependencies {
   /** Every caller's lookupsPerMinute (shared by the Pages, counted per Page). */
   readonly budgets: CallerBudgets;
   /** Redis, with REDIS_URL: every instance then learns when a Page is throttled. */
-  readonly shared: { readonly redis: Redis; readonly outage: OutageLog } | undefined;
+  readonly redis: RedisConnection | undefined;
 }
 
 /**
@@ -50,8 +49,7 @@ export interface ChainDependencies {
  * down this list to the HTTP client; each answer comes back up through it.
  */
 export function pageChain(page: PageConfig, dependencies: ChainDependencies): PageRuntime {
-  const { config, clock, metrics, cacheStore } = dependencies;
-  const redis = dependencies.shared;
+  const { config, clock, metrics, cacheStore, redis } = dependencies;
   // Keyed by the Page, never by its token: the cache, budgets and shared throttle state.
   const key = pageKey({ pageId: page.id, accessToken: page.token });
   const client = new GraphClient({
@@ -75,7 +73,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
   const circuit = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
-  const shared = redis && new SharedThrottle(redis.redis, throttleKey(key), throttle, clock, redis.outage);
+  const shared = redis && new SharedThrottle(redis, throttleKey(key), throttle, clock);
 
   const post = sendBatch(client);
   // The lower part of the chain (below), shared with the access probe.

@@ -1,12 +1,7 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { budgetKeyPrefix } from '../cache/keys.js';
-import type { Clock } from '../core/clock.js';
 import type { Caller } from '../core/lookup.js';
-import type { OutageLog } from '../observability/outage.js';
-
-/** How long budgets are counted locally after Redis failed, before one lookup tries it again. */
-const LOCAL_AFTER_FAILURE_MS = 1000;
+import type { RedisConnection } from '../redis/connection.js';
 
 /** Where a caller's lookup went, as counted in `gateway_caller_lookups_total{result}`. */
 export type CallerLookupResult = 'upstream' | 'cache' | 'over_budget' | 'shed';
@@ -25,7 +20,7 @@ interface Limiters {
   readonly points: number;
   /** Counted in Redis, shared by every instance; undefined without REDIS_URL. */
   readonly shared: RateLimiterRedis | undefined;
-  /** Counted in this instance: without Redis, or while it is unavailable. */
+  /** Counted in this instance: without Redis, or while it fails or is paused. */
   readonly local: RateLimiterMemory;
 }
 
@@ -37,14 +32,8 @@ interface Limiters {
  */
 export class CallerBudgets {
   private readonly byCaller = new Map<string, Limiters>();
-  /** After a Redis failure, budgets are counted locally until then (ms, by the clock). */
-  private localUntil = 0;
 
-  constructor(
-    private readonly redis: Redis | undefined,
-    private readonly outage: OutageLog,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly redis: RedisConnection | undefined) {}
 
   /** Takes up to `count` lookups from the budget of `caller` (of `perMinute`) on a Page (`page`: its pageKey). */
   async take(caller: string, perMinute: number, page: string, count: number): Promise<Granted> {
@@ -61,7 +50,7 @@ export class CallerBudgets {
       const options = { points: perMinute, duration: 60, keyPrefix: budgetKeyPrefix(caller) };
       limiters = {
         points: perMinute,
-        shared: this.redis && new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true }),
+        shared: this.redis && new RateLimiterRedis({ ...options, storeClient: this.redis.client, rejectIfRedisNotReady: true }),
         local: new RateLimiterMemory(options),
       };
       this.byCaller.set(caller, limiters);
@@ -70,19 +59,13 @@ export class CallerBudgets {
   }
 
   // Private: the fallback to the local count is written here rather than left to the library's
-  // insuranceLimiter, which swallows the Redis error: the outage must be logged (once), and its end.
-  // A frozen Redis would cost every budgeted lookup a REDIS_TIMEOUT_MS: after a failure the count
-  // stays local for LOCAL_AFTER_FAILURE_MS, then one lookup tries Redis again.
+  // insuranceLimiter, so that budgets follow the process's one Redis guard (its timeout, its pause
+  // after failures, its outage log) like every other user of Redis.
   private async consume(limiters: Limiters, key: string, count: number): Promise<RateLimiterRes> {
-    if (limiters.shared && this.clock() >= this.localUntil) {
-      try {
-        const res = await outcome(limiters.shared.consume(key, count));
-        this.outage.succeeded();
-        return res;
-      } catch (error) {
-        this.localUntil = this.clock() + LOCAL_AFTER_FAILURE_MS;
-        this.outage.failed(error);
-      }
+    const { shared } = limiters;
+    if (shared && this.redis) {
+      const answer = await this.redis.guard.run(() => outcome(shared.consume(key, count)));
+      if (answer.outcome === 'answered') return answer.value;
     }
     return outcome(limiters.local.consume(key, count));
   }

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Clock } from '../core/clock.js';
+import type { RedisConnection } from '../redis/connection.js';
 import type { Throttle } from './throttle.js';
-import type { OutageLog } from '../observability/outage.js';
 
 /** How often, at most, an instance reads what the others learnt (by the injected clock). */
 const READ_EVERY_MS = 1000;
@@ -18,58 +17,50 @@ return 1`;
 /**
  * A Page's throttle, shared by every instance through one Redis key: when any instance learns that
  * the Graph API throttles the Page (a rate-limit code, usage at 100 %, a regain time), it writes
- * until when; the others read the key at most once a second, before a lookup that would call the
- * Graph API, and stop calling too. Without Redis (down, slow) each instance keeps its own state;
- * the outage is logged once, never shown to a client.
+ * until when; the others read the key at most once a second and stop calling too. Both happen in
+ * the background: a lookup never waits on Redis for this, what a read learns applies to the
+ * lookups after it. Without Redis (down, slow, paused by the guard) each instance keeps its own
+ * state; the guard logs the outage, no client ever sees it.
  */
 export class SharedThrottle {
   private readAt = Number.NEGATIVE_INFINITY;
-  private reading: Promise<void> | undefined;
   /** The latest block this instance wrote or read: not written again. */
   private shared = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     /** throttleKey(pageKey): keyed by the Page, never by its token. */
     private readonly key: string,
     private readonly throttle: Throttle,
     private readonly now: Clock,
-    private readonly outage: OutageLog,
   ) {}
 
-  /** Starts a read when the last one is a second old; lookups meanwhile wait for the read under way. */
-  refresh(): Promise<void> | undefined {
+  /** Starts a read in the background when the last one is a second old. */
+  refresh(): void {
     const at = this.now();
-    if (at - this.readAt < READ_EVERY_MS) return this.reading;
+    if (at - this.readAt < READ_EVERY_MS) return;
     this.readAt = at;
-    this.reading = this.read().finally(() => (this.reading = undefined));
-    return this.reading;
+    // Never rejects: the guard turns every failure into an answer.
+    void this.read();
   }
 
   private async read(): Promise<void> {
-    try {
-      const until = Number((await this.redis.get(this.key)) ?? 0);
-      this.outage.succeeded();
-      if (!(until > this.shared)) return;
-      this.shared = until;
-      this.throttle.blockUntil(until);
-    } catch (error) {
-      this.outage.failed(error);
-    }
+    const answer = await this.redis.guard.run(() => this.redis.client.get(this.key));
+    if (answer.outcome !== 'answered') return;
+    const until = Number(answer.value ?? 0);
+    if (!(until > this.shared)) return;
+    this.shared = until;
+    this.throttle.blockUntil(until);
   }
 
-  /** Writes what this instance's throttle learnt, when it blocks longer than what was shared. */
-  async publish(): Promise<void> {
-    if (this.throttle.blockedUntil > this.shared) await this.write(this.throttle.blockedUntil);
+  /** Writes in the background what this instance's throttle learnt, when it blocks longer than what was shared. */
+  publish(): void {
+    if (this.throttle.blockedUntil > this.shared) void this.write(this.throttle.blockedUntil);
   }
 
   private async write(until: number): Promise<void> {
     this.shared = until;
-    try {
-      await this.redis.eval(BLOCK_UNTIL, 1, this.key, String(until), String(Math.max(1, until - this.now()) + READ_EVERY_MS));
-      this.outage.succeeded();
-    } catch (error) {
-      this.outage.failed(error);
-    }
+    const ttlMs = Math.max(1, until - this.now()) + READ_EVERY_MS;
+    await this.redis.guard.run(() => this.redis.client.eval(BLOCK_UNTIL, 1, this.key, String(until), String(ttlMs)));
   }
 }

@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Clock } from '../core/clock.js';
+import type { RedisConnection } from '../redis/connection.js';
 import { isEventTime, isNewer, latestEventTime, parseReferral, referralKey, type Referral, type ReferralStore } from './store.js';
 
 const PREFIX = 'mpg:referral:';
@@ -20,34 +21,22 @@ return 1`;
 
 type ReferralRedis = Redis & { recordIfNewer(key: string, value: string, timestamp: number, latest: number): Promise<number> };
 
-export interface RedisReferralOptions {
-  /** Longest wait for one command: the deadline of the operation or delivery waiting for it. */
-  readonly timeoutMs: number;
-  /** Bounds plausible event times. */
-  readonly clock: Clock;
-}
-
 /**
- * Referrals in Redis, shared by every instance. Unlike the profile cache, a failure here is not
- * hidden: a webhook delivery that cannot be stored is answered 500, so Meta delivers it again.
+ * Referrals in Redis, shared by every instance, over the process's one connection and through its
+ * guard. Unlike the profile cache, a failure here is not hidden: while Redis fails, times out
+ * (REDIS_TIMEOUT_MS) or is paused, a webhook delivery that cannot be stored is answered 500, so
+ * Meta delivers it again, and a read is a field error.
  * No token or secret is stored: keys are Page id, PSID and source; values the referral.
  */
 export class RedisReferralStore implements ReferralStore {
-  private constructor(
-    private readonly client: ReferralRedis,
-    private readonly clock: Clock,
-  ) {}
+  private readonly client: ReferralRedis;
 
-  static open(url: string, { timeoutMs, clock }: RedisReferralOptions): RedisReferralStore {
-    const client = new Redis(url, {
-      lazyConnect: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: timeoutMs,
-    }) as ReferralRedis;
-    // Reported per operation (webhook 500, field error); reconnects are ioredis' business.
-    client.on('error', () => {});
-    client.defineCommand('recordIfNewer', { numberOfKeys: 1, lua: RECORD_IF_NEWER });
-    return new RedisReferralStore(client, clock);
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly clock: Clock,
+  ) {
+    this.client = redis.client as ReferralRedis;
+    this.client.defineCommand('recordIfNewer', { numberOfKeys: 1, lua: RECORD_IF_NEWER });
   }
 
   async record(referrals: readonly Referral[]): Promise<void> {
@@ -60,12 +49,14 @@ export class RedisReferralStore implements ReferralStore {
       if (isNewer(r, newest.get(key))) newest.set(key, r);
     }
     await Promise.all(
-      [...newest].map(([key, r]) => this.client.recordIfNewer(PREFIX + key, JSON.stringify(r), r.timestamp, latestEventTime(now))),
+      [...newest].map(([key, r]) =>
+        this.command(() => this.client.recordIfNewer(PREFIX + key, JSON.stringify(r), r.timestamp, latestEventTime(now))),
+      ),
     );
   }
 
   async latest(pageId: string, psid: string, source: string): Promise<Referral | undefined> {
-    const value = await this.client.get(PREFIX + referralKey(pageId, psid, source));
+    const value = await this.command(() => this.client.get(PREFIX + referralKey(pageId, psid, source)));
     if (value === null) return undefined;
     try {
       return parseReferral(JSON.parse(value), this.clock());
@@ -74,7 +65,12 @@ export class RedisReferralStore implements ReferralStore {
     }
   }
 
-  async close(): Promise<void> {
-    this.client.disconnect();
+  /** The connection is the gateway's: it closes it. */
+  async close(): Promise<void> {}
+
+  private async command<T>(operation: () => Promise<T>): Promise<T> {
+    const answer = await this.redis.guard.run(operation);
+    if (answer.outcome === 'answered') return answer.value;
+    throw answer.outcome === 'failed' ? answer.error : new Error('Redis is paused after consecutive failures');
   }
 }

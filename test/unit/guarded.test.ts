@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EntryStore, Swap } from '../../src/cache/stores/entry-store.js';
 import { GuardedStore } from '../../src/cache/stores/guarded.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { RedisGuard } from '../../src/redis/guard.js';
 
 /** A store that answers, fails or hangs as told, counting the calls that reach it. */
 function make() {
@@ -18,16 +19,18 @@ function make() {
     },
     swap: () => Promise.resolve<Swap>({ outcome: 'swapped' }),
   };
-  const store = new GuardedStore(inner, {
+  const guard = new RedisGuard({
     timeoutMs: 20,
     logger: createLogger({ logLevel: 'info', nodeEnv: 'test' }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
-    name: 'test',
     clock: () => t,
+  });
+  const store = new GuardedStore(inner, guard, {
     onFailure: () => (calls.failures += 1),
     onSkip: () => (calls.skipped += 1),
   });
   return {
     store,
+    guard,
     calls,
     lines,
     set: (next: typeof behaviour) => (behaviour = next),
@@ -38,27 +41,27 @@ function make() {
 
 describe('GuardedStore', () => {
   it('answers through while the store does', async () => {
-    const { store, calls } = make();
+    const { store, guard, calls } = make();
     expect(await store.get('a')).toBe('value of a');
-    expect(store.state).toBe('answering');
+    expect(guard.state).toBe('answering');
     expect(calls.store).toBe(1);
   });
 
   it('reads a failure or a hang as a miss, and pauses after three in a row', async () => {
-    const { store, calls, set, getMany } = make();
+    const { store, guard, calls, set, getMany } = make();
     set('hang');
     expect(await store.get('a')).toBeUndefined();
     expect(await store.get('b')).toBeUndefined();
-    expect(store.state).toBe('answering');
+    expect(guard.state).toBe('answering');
     set('fail');
     expect(await store.get('c')).toBeUndefined();
-    expect(store.state).toBe('paused');
+    expect(guard.state).toBe('paused');
     await getMany(10);
     expect(calls).toEqual({ store: 3, failures: 3, skipped: 10 });
   });
 
   it('failures must be consecutive', async () => {
-    const { store, set } = make();
+    const { store, guard, set } = make();
     set('fail');
     await store.get('a');
     await store.get('b');
@@ -67,11 +70,11 @@ describe('GuardedStore', () => {
     set('fail');
     await store.get('d');
     await store.get('e');
-    expect(store.state).toBe('answering');
+    expect(guard.state).toBe('answering');
   });
 
   it('after the pause lets one probe through, doubles the pause while probes fail, and resets once one answers', async () => {
-    const { store, calls, set, advance, getMany } = make();
+    const { guard, calls, set, advance, getMany } = make();
     set('fail');
     await getMany(3);
     advance(999);
@@ -81,7 +84,7 @@ describe('GuardedStore', () => {
     advance(1);
     await getMany(5);
     expect(calls.store).toBe(4);
-    expect(store.state).toBe('paused');
+    expect(guard.state).toBe('paused');
     // Now 2 s.
     advance(1999);
     await getMany(1);
@@ -89,7 +92,7 @@ describe('GuardedStore', () => {
     advance(1);
     set('answer');
     expect(await getMany(3)).toEqual(['value of k0', undefined, undefined]);
-    expect(store.state).toBe('answering');
+    expect(guard.state).toBe('answering');
     expect(await getMany(2)).toEqual(['value of k0', 'value of k1']);
 
     // A new outage starts again from the first pause.
@@ -112,8 +115,29 @@ describe('GuardedStore', () => {
     advance(20_000);
     await getMany(2);
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      [40, 'Profile cache store unavailable; answering from the Graph API until it recovers'],
-      [30, 'Profile cache store answers again; using it'],
+      [40, 'Redis unavailable; serving without it until it answers again'],
+      [30, 'Redis answers again; using it'],
     ]);
+  });
+
+  it('is one guard for every user of Redis: failures of any of them pause all, and one outage logs one line each way', async () => {
+    const { store, guard, calls, lines, advance, getMany } = make();
+    const failing = () => guard.run(() => Promise.reject(new Error('ECONNREFUSED')));
+    // Another user (caller budgets, the shared throttle) fails twice, the cache store once.
+    expect(await failing()).toMatchObject({ outcome: 'failed' });
+    await failing();
+    expect(guard.state).toBe('answering');
+    expect(calls.store).toBe(0);
+    await failing();
+    expect(guard.state).toBe('paused');
+    // Neither the store nor the other user is asked while paused.
+    expect(await store.get('a')).toBeUndefined();
+    expect(await guard.run(() => Promise.resolve('sent'))).toEqual({ outcome: 'skipped' });
+    expect(calls).toEqual({ store: 0, failures: 0, skipped: 1 });
+    // Whichever user comes first after the pause probes, for all.
+    advance(1000);
+    expect(await guard.run(() => Promise.resolve('sent'))).toEqual({ outcome: 'answered', value: 'sent' });
+    expect(await getMany(2)).toEqual(['value of k0', 'value of k1']);
+    expect(lines.map((l) => l.msg)).toEqual(['Redis unavailable; serving without it until it answers again', 'Redis answers again; using it']);
   });
 });
