@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GraphEmulator } from '../src/demo/emulator/server.js';
-import { DEMO_PAGE_TOKEN, DEMO_PSIDS, postGraphQL, startStack } from './helpers.js';
+import { DEMO_PAGE_TOKEN, DEMO_PSIDS, gate, postGraphQL, startStack } from './helpers.js';
 import { spawnGateway } from './process.js';
 
 const QUERY = `{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstName } } }`;
-
-/** A promise the test releases: the emulator holds its answer until then. */
-function gate() {
-  let release!: () => void;
-  const promise = new Promise<void>((resolve) => (release = resolve));
-  return { promise, release };
-}
 
 describe('graceful shutdown', () => {
   it('close() lets an in-flight operation finish, then refuses new connections', async () => {
