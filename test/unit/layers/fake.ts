@@ -10,7 +10,7 @@ export const request = (n: number, fields: readonly GraphField[] = ['first_name'
 export const profile = (data: Record<string, unknown> = { first_name: 'Ann' }): ProfileResult => ({ kind: 'profile', data });
 
 /** What the fake `next` saw of one call. */
-export interface Seen {
+interface Seen {
   readonly requests: readonly ProfileRequest[];
   readonly call: LookupCall;
 }
