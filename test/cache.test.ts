@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatedProfile, UserRecord } from '../src/demo/emulator/data.js';
 import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
-import { codesByPath, DEMO_PSIDS, generatedPsid, startStack, testClock, type Stack, type TestClock, WITHOUT_RESILIENCE } from './helpers.js';
+import { codesByPath, DEMO_PSIDS, gate, generatedPsid, startStack, testClock, type Stack, type TestClock, WITHOUT_RESILIENCE } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const profileQuery = (psid: string, selection: string) => `{ user(psid: "${psid}") { profile { ${selection} } } }`;
@@ -224,15 +224,18 @@ describe('profile cache (in-memory store)', () => {
     });
 
     it('a joiner that needs more fields waits for the lookup under way and asks only for the rest', async () => {
-      stack.emulator.injectFault({ delayMs: 200 });
+      // The narrow lookup is under way (held by the test) before any wider operation arrives.
+      const upstream = gate();
+      stack.emulator.injectFault({ until: upstream.promise });
       const narrow = Array.from({ length: 50 }, () => stack.query(profileQuery(PETER, 'firstName')));
+      await stack.emulator.received(1);
       const wide = Array.from({ length: 50 }, () => stack.query(profileQuery(PETER, 'firstName lastName')));
+      await stack.emulator.received(2);
+      upstream.release();
       const responses = await Promise.all([...narrow, ...wide]);
       expect(responses.slice(50).every((r) => r.body.data?.user.profile.lastName === 'Chang')).toBe(true);
-      const asked = stack.emulator.subRequests.flatMap((s) => s.fields ?? []);
-      expect(stack.emulator.subRequests.length).toBeLessThanOrEqual(2);
-      // Each field went upstream once.
-      expect(asked.sort()).toEqual(['first_name', 'last_name']);
+      // Each field went upstream once: the wider operations asked only for the rest.
+      expect(stack.emulator.subRequests.map((s) => s.fields)).toEqual([['first_name'], ['last_name']]);
     });
   });
 

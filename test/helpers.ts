@@ -281,3 +281,10 @@ export const bucUsage = (percent: number, minutes: number) => ({
     [DEMO_PAGE_ID]: [{ type: 'messenger', call_count: percent, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: minutes }],
   }),
 });
+
+/** A promise the test releases, e.g. as a fault's `until`: the emulator holds its answer until then. */
+export function gate(): { readonly promise: Promise<void>; readonly release: () => void } {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => (release = resolve));
+  return { promise, release };
+}

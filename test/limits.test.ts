@@ -1,13 +1,28 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PSIDS, generatedPsid, postGraphQL, startStack, useStack } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 
-/** Times one refusal: every hostile request must be refused cheaply, before any upstream call. */
-async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
-  const started = performance.now();
-  const result = await run();
-  return { result, ms: performance.now() - started };
+/**
+ * POSTs a body of which only `sent` bytes ever go out, the rest held back: an answer can only come
+ * from a gateway that refused before reading the whole body.
+ */
+function postUnfinished(url: string, sent: string, declaredBytes: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(declaredBytes) } });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    req.write(sent);
+  });
 }
 
 describe('limits, checked before any upstream request', () => {
@@ -16,18 +31,18 @@ describe('limits, checked before any upstream request', () => {
   it('refuses a 500-alias operation: at the token limit, and at the alias limit when tokens allow it', async () => {
     const aliases = Array.from({ length: 500 }, (_, i) => `a${i}: user(psid: "${PETER}") { psid }`);
     const query = `{ ${aliases.join(' ')} }`;
-    const { result, ms } = await timed(() => stack.query(query));
+    // Refused by the parser at its 1000th token, before validation, execution or any lookup.
+    const result = await stack.query(query);
     expect(result.status).toBe(400);
     expect(result.body.errors?.[0]?.message).toMatch(/Document contains more th\w+ 1000 tokens/);
-    expect(ms).toBeLessThan(1000);
 
     const roomy = await startStack({ env: { MAX_TOKENS: '20000' } });
     try {
-      const { result: refused, ms: roomyMs } = await timed(() => roomy.query(query));
+      // Refused at validation: no resolver ran, so no user was looked up.
+      const refused = await roomy.query(query);
       expect(refused.status).toBe(400);
       expect(refused.body.errors?.map((e) => e.message)).toContain('Syntax Error: Aliases limit of 15 exceeded, found 500.');
       expect(refused.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-      expect(roomyMs).toBeLessThan(1000);
       expect(roomy.emulator.requests).toHaveLength(0);
     } finally {
       await roomy.close();
@@ -37,28 +52,22 @@ describe('limits, checked before any upstream request', () => {
 
   it('refuses a 20,000-token document while parsing', async () => {
     const fields = Array.from({ length: 20_000 }, () => '__typename').join(' ');
-    const { result, ms } = await timed(() => stack.query(`{ ${fields} }`));
+    const result = await stack.query(`{ ${fields} }`);
     expect(result.status).toBe(400);
     expect(result.body.errors?.[0]?.message).toMatch(/Document contains more th\w+ 1000 tokens/);
     expect(result.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
-    expect(ms).toBeLessThan(1000);
     expect(stack.emulator.requests).toHaveLength(0);
   });
 
   it('refuses a 2 MB body with 413 before reading it all', async () => {
     const query = `{ user(psid: "${PETER}") { profile { firstName } } }`;
-    const { result, ms } = await timed(() =>
-      fetch(stack.gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
-      }),
-    );
+    const body = JSON.stringify({ query, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+    // Only the first 1.1 MB is ever sent: the answer comes while the rest is still held back.
+    const result = await postUnfinished(stack.gateway.url, body.slice(0, 1_100_000), Buffer.byteLength(body));
     expect(result.status).toBe(413);
-    expect(await result.json()).toEqual({
+    expect(JSON.parse(result.body)).toEqual({
       errors: [{ message: 'Request body larger than 1048576 bytes.', extensions: { code: 'BAD_REQUEST' } }],
     });
-    expect(ms).toBeLessThan(1000);
     expect(stack.emulator.requests).toHaveLength(0);
   });
 

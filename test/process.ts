@@ -37,6 +37,8 @@ export function spawnGateway(env: Record<string, string>, options: SpawnOptions 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, any>[] = [];
+  // Told of each line as it comes, and of the exit: waiting for a line polls nothing.
+  const watchers = new Set<() => void>();
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       try {
@@ -44,18 +46,28 @@ export function spawnGateway(env: Record<string, string>, options: SpawnOptions 
       } catch {
         lines.push({ msg: line });
       }
+      for (const watcher of watchers) watcher();
     });
   }
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exit.then(() => setImmediate(() => watchers.forEach((watcher) => watcher())));
 
-  async function waitForLine(pattern: RegExp): Promise<Record<string, any>> {
-    for (let i = 0; i < 200; i++) {
-      const line = lines.find((l) => pattern.test(String(l.msg)));
-      if (line) return line;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`No line matching ${pattern}; got ${JSON.stringify(lines)}`);
+  function waitForLine(pattern: RegExp): Promise<Record<string, any>> {
+    return new Promise((resolve, reject) => {
+      const done = (settle: () => void) => {
+        watchers.delete(check);
+        clearTimeout(timer);
+        settle();
+      };
+      const check = () => {
+        const line = lines.find((l) => pattern.test(String(l.msg)));
+        if (line) done(() => resolve(line));
+        else if (child.exitCode !== null || child.signalCode !== null) done(() => reject(new Error(`Exited without a line matching ${pattern}; got ${JSON.stringify(lines)}`)));
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`No line matching ${pattern} in 10 s; got ${JSON.stringify(lines)}`))), 10_000);
+      watchers.add(check);
+      check();
+    });
   }
 
   return {

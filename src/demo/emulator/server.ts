@@ -55,6 +55,8 @@ export interface Fault {
   /** @default 1 */
   readonly times?: number;
   readonly delayMs?: number;
+  /** Hold the answer until this settles: a gate the test releases (after `delayMs`). */
+  readonly until?: Promise<unknown>;
   /** Destroy the connection without answering. */
   readonly reset?: boolean;
   /** Answer with this status and raw body instead of the real answer. */
@@ -101,6 +103,7 @@ export class GraphEmulator {
   private readonly pages: EmulatedPage[];
   private permissions: Set<Permission>;
   private readonly faults: { fault: Fault; left: number }[] = [];
+  private readonly waiters: { readonly count: number; readonly resolve: () => void }[] = [];
   private appCalls = 0;
   private readonly pageCalls = new Map<string, number>();
   private server: Server | undefined;
@@ -129,6 +132,12 @@ export class GraphEmulator {
   /** Every batch sub-request received so far, in order. */
   get subRequests(): RecordedSubRequest[] {
     return this.requests.flatMap((r) => r.batch ?? []);
+  }
+
+  /** Resolves once `count` HTTP requests have been received (recorded before any fault applies). */
+  received(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
   injectFault(fault: Fault): void {
@@ -187,9 +196,14 @@ export class GraphEmulator {
       batch: Array.isArray(batch) ? batch.map(describeSubRequest) : undefined,
     });
 
+    for (const waiter of this.waiters.filter((w) => this.requests.length >= w.count)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     const fault = this.nextFault();
     const delay = (fault?.delayMs ?? 0) + (this.options.latencyMs ?? 0);
     if (delay > 0) await sleep(delay);
+    if (fault?.until) await fault.until;
     if (fault?.reset) {
       req.socket.destroy();
       return;
