@@ -28,7 +28,7 @@ type MutableRequest = { psid: ProfileRequest['psid']; fields: GraphField[] };
  */
 export function degradation(capabilities: Capabilities, graphApiVersion: string): LookupLayer {
   return (next) => async (requests, call) => {
-    // Private: most lookups learn nothing and know nothing missing; they allocate nothing here.
+    // Most lookups learn nothing and know nothing missing; they allocate nothing here.
     let fieldErrors: Map<GraphField, GatewayError>[] | undefined;
     const errorsOf = (i: number) => (fieldErrors ??= requests.map(() => new Map<GraphField, GatewayError>()))[i]!;
     let asked = requests;

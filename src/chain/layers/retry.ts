@@ -24,7 +24,7 @@ export function retries(options: RetryOptions): LookupLayer {
   });
   return (next) => async (requests, call) => {
     const { signal } = call;
-    // Private: the first attempt runs outside cockatiel, which most lookups never need: its
+    // The first attempt runs outside cockatiel, which most lookups never need: its
     // machinery (events, a race with the deadline) is paid only once a retry is due.
     const first = signal?.aborted ? undefined : await next(requests, call);
     if (!first || signal?.aborted) return { results: requests.map(deadlinePassed) };
