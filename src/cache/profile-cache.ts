@@ -51,10 +51,10 @@ export async function lookupProfiles(
 ): Promise<Answer> {
   // With tracing on, the upstream calls this lookup makes nest under its span.
   const span = call.trace?.child('profile_cache.lookup', { 'gateway.cache.users': requests.length });
-  const below = span ? { ...call, trace: span } : call;
+  const callBelow = span ? { ...call, trace: span } : call;
   const entries = await Promise.all(requests.map((request) => cache.store.get(profileKey(cache.page, request.psid))));
   const startedAt = cache.clock();
-  const batch = openBatch(next, below);
+  const batch = openBatch(next, callBelow);
   const plans = requests.map((request, i) => planRequest(cache, batch, request, entries[i], startedAt));
   // Stored without delaying the answer. The write is sent as soon as the upstream answer is in,
   // before this answer is, and until it is done later operations of this instance join the
