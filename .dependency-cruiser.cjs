@@ -54,7 +54,7 @@ module.exports = {
     },
     {
       name: 'layers-only-from-the-chain',
-      comment: 'Only the composition (chain/index.ts) puts layers together; everything else sees a Page through PageRuntime.',
+      comment: 'Only the composition (chain/index.ts) puts layers together; everything else sees a Page through its Page object (pages/page.ts).',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/chain/(index\\.ts$|layers/)' },
       to: { path: '^src/chain/layers/' },

@@ -16,7 +16,7 @@ import { GatewayMetrics } from './observability/metrics.js';
 import { charge, type RequestScope } from './observability/request-scope.js';
 import type { GatewayTracer } from './observability/tracing.js';
 import { CallerBudgets } from './pages/budgets.js';
-import type { PageRuntime } from './pages/runtime.js';
+import type { Page } from './pages/page.js';
 import { pageChain } from './chain/index.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
@@ -105,7 +105,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
 
   // Each operation's context: its accounting, and its caller, which the loaders pass with every lookup.
   const context = async (scope: RequestScope, caller: Caller | undefined): Promise<GatewayContext> => {
-    const loaders = new Map<PageRuntime, ProfileLoader>();
+    const loaders = new Map<Page, ProfileLoader>();
     const call = { caller, charge: (subRequests: number) => charge(scope, subRequests), trace: scope.trace };
     return {
       scope,
@@ -128,7 +128,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
-  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<PageRuntime>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
+  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<Page>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
   const webhook =
     referrals && config.webhookVerifyToken
       ? webhookRoute({

@@ -2,14 +2,14 @@ import type { GraphField } from '../core/fields.js';
 import type { ProfileResult } from '../core/lookup.js';
 
 /** An upstream lookup of one user that is under way, or whose result is still being stored. */
-export interface Lookup {
+export interface InflightLookup {
   readonly fields: ReadonlySet<GraphField>;
   readonly result: Promise<ProfileResult>;
 }
 
 /** Which lookups under way a caller waits for, each for some of its fields, and what nobody asks yet. */
 export interface Coverage {
-  readonly joined: readonly { readonly lookup: Lookup; readonly fields: readonly GraphField[] }[];
+  readonly joined: readonly { readonly lookup: InflightLookup; readonly fields: readonly GraphField[] }[];
   readonly missing: readonly GraphField[];
 }
 
@@ -18,7 +18,7 @@ export interface Coverage {
  * for one cold user at once cost one upstream sub-request, not 100.
  */
 export class InflightLookups {
-  private readonly byKey = new Map<string, Set<Lookup>>();
+  private readonly byKey = new Map<string, Set<InflightLookup>>();
 
   /**
    * Splits the wanted fields between lookups already under way and those nobody asks for yet. A
@@ -27,7 +27,7 @@ export class InflightLookups {
    */
   cover(key: string, wanted: readonly GraphField[]): Coverage {
     let missing = wanted;
-    const joined: { lookup: Lookup; fields: GraphField[] }[] = [];
+    const joined: { lookup: InflightLookup; fields: GraphField[] }[] = [];
     for (const lookup of this.byKey.get(key) ?? []) {
       if (missing.length === 0) break;
       const fields = missing.filter((field) => lookup.fields.has(field));
@@ -38,13 +38,13 @@ export class InflightLookups {
     return { joined, missing };
   }
 
-  add(key: string, lookup: Lookup): void {
+  add(key: string, lookup: InflightLookup): void {
     let lookups = this.byKey.get(key);
     if (!lookups) this.byKey.set(key, (lookups = new Set()));
     lookups.add(lookup);
   }
 
-  remove(key: string, lookup: Lookup): void {
+  remove(key: string, lookup: InflightLookup): void {
     const lookups = this.byKey.get(key);
     if (!lookups?.delete(lookup)) return;
     if (lookups.size === 0) this.byKey.delete(key);

@@ -1,6 +1,6 @@
-import { ErrorCode, hasCode } from '../core/errors.js';
+import { ErrorCode, fieldUnavailable, hasCode, permissionRequired } from '../core/errors.js';
 import type { Capabilities, FieldAccess, ProbeResult } from '../pages/capabilities.js';
-import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from '../core/fields.js';
+import { byPermission, fieldFacts, isGraphField, type GraphField } from '../core/fields.js';
 import type { Psid } from '../core/ids.js';
 import type { Lookup, LookupCall } from '../core/lookup.js';
 
@@ -31,10 +31,10 @@ export async function probeAccess(
   results.forEach((result, k) => {
     const group = groups[k]!;
     if (hasCode(result, ErrorCode.PERMISSION_REQUIRED)) {
-      for (const field of group) learnt.set(field, permissionRequired(field));
+      for (const field of group) learnt.set(field, permissionRequired(fieldFacts(field)));
     } else if (hasCode(result, ErrorCode.FIELD_UNAVAILABLE)) {
       const missing = result.extensions.graphField;
-      if (typeof missing === 'string' && isGraphField(missing)) learnt.set(missing, fieldUnavailable(missing, graphApiVersion));
+      if (typeof missing === 'string' && isGraphField(missing)) learnt.set(missing, fieldUnavailable(fieldFacts(missing), graphApiVersion));
     } else if (result instanceof Error) {
       failure ??= result;
     } else if (result.kind === 'profile' && profileSeen) {

@@ -10,13 +10,13 @@ import { Breaker } from '../pages/breaker.js';
 import type { CallerBudgets } from '../pages/budgets.js';
 import { Capabilities } from '../pages/capabilities.js';
 import type { UpstreamMetrics } from '../pages/metrics.js';
-import type { PageRuntime } from '../pages/runtime.js';
+import type { Page } from '../pages/page.js';
 import { SharedThrottle } from '../pages/shared-throttle.js';
 import { Throttle } from '../pages/throttle.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { probeAccess } from './access-probe.js';
 import { batches, sendBatch } from './layers/batch.js';
-import { breaker } from './layers/breaker.js';
+import { failFast } from './layers/breaker.js';
 import { budgets } from './layers/budgets.js';
 import { cached } from './layers/cache.js';
 import { countErrors } from './layers/count-errors.js';
@@ -48,7 +48,7 @@ export interface ChainDependencies {
  * One Page's chain, outermost first. A lookup from an operation's loader (profile/loader.ts) goes
  * down this list to the HTTP client; each answer comes back up through it.
  */
-export function pageChain(page: PageConfig, dependencies: ChainDependencies): PageRuntime {
+export function pageChain(page: PageConfig, dependencies: ChainDependencies): Page {
   const { config, clock, metrics, cacheStore, redis } = dependencies;
   // Keyed by the Page, never by its token: the cache, budgets and shared throttle state.
   const key = pageKey({ pageId: page.id, accessToken: page.token });
@@ -71,23 +71,23 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       })
     : undefined;
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
-  const circuit = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
+  const breaker = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
-  const shared = redis && new SharedThrottle(redis, throttleKey(key), throttle, clock);
+  const throttleInRedis = redis && new SharedThrottle(redis, throttleKey(key), throttle, clock);
 
   const post = sendBatch(client);
-  // The lower part of the chain (below), shared with the access probe.
+  // The lower part of the chain (below), which the access probe uses too.
   const upstreamLayers = [
     // At most 50 sub-requests per batch call.
     batches(),
     // Transient failures asked again, only those sub-requests.
     retries({ retries: config.retryMax, baseMs: config.retryBaseMs, capMs: config.retryCapMs }),
     // With Redis: what other instances learnt of the Page's throttling, and what this one learns.
-    shared && sharedThrottle(shared),
+    throttleInRedis && sharedThrottle(throttleInRedis),
     // No call while the usage headers or a rate-limit code say the Page is throttled.
     throttled(throttle),
     // No call while the Graph API keeps failing.
-    breaker(circuit),
+    failFast(breaker),
     // With OTEL_EXPORTER_OTLP_ENDPOINT set: a span per batch call (status, sub-requests, attempt).
     config.tracing ? tracedExchanges({ baseUrl: config.graphApiUrl, pageId: page.id }) : undefined,
   ];
@@ -126,7 +126,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     lookup,
     cache,
     throttle,
-    breaker: circuit,
+    breaker,
     capabilities,
     probeAccess: (psid, fields) =>
       probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { caller: PAGE_STATUS_CALLER }),

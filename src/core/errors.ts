@@ -62,6 +62,58 @@ export const upstreamUnavailable = (reason: string) =>
 export const rateLimited = (extensions: { retryAfterSeconds?: number } = {}, graph?: GraphErrorRef) =>
   new GatewayError(ErrorCode.RATE_LIMITED, 'The Graph API is rate limiting this Page or app. Retry later.', { scope: 'page', ...extensions }, graph);
 
+/** A Messenger user the Page does not know (the PSID belongs to another Page, or none). */
+export const notFound = (graph?: GraphErrorRef) =>
+  new GatewayError(ErrorCode.NOT_FOUND, 'No Messenger user with this PSID exists for this Page.', {}, graph);
+
+/** The Graph API refused the gateway's own credentials: the operator's problem, not the client's. */
+export const upstreamAuthFailed = (graph?: GraphErrorRef) =>
+  new GatewayError(
+    ErrorCode.UPSTREAM_AUTH_FAILED,
+    'The gateway could not authenticate to the Graph API. The operator must check its Page token and app secret.',
+    {},
+    graph,
+  );
+
+/** A whole lookup refused for a permission the Graph API does not name (degradation finds which). */
+export const lookupPermissionRequired = (graph?: GraphErrorRef) =>
+  new GatewayError(ErrorCode.PERMISSION_REQUIRED, "The Page's app lacks a permission needed for the requested profile fields.", {}, graph);
+
+/** A whole lookup refused for a field the version lacks; `graphField` lets degradation drop it and ask again. */
+export const nonexistingField = (graphField: string | undefined, graph?: GraphErrorRef) =>
+  new GatewayError(
+    ErrorCode.FIELD_UNAVAILABLE,
+    'A requested field does not exist on this Graph API version.',
+    graphField === undefined ? {} : { graphField },
+    graph,
+  );
+
+/** A profile field as the field errors name it; made by core/fields.ts's fieldFacts from the catalog. */
+export interface FieldFacts {
+  /** The schema's name, e.g. firstName. */
+  readonly name: string;
+  /** The Graph API's name, e.g. first_name. */
+  readonly graph: string;
+  readonly permission: string;
+  /** First Graph API version without the field. */
+  readonly removedIn?: string;
+}
+
+/** The error at the path of a field the app lacks the permission for. */
+export const permissionRequired = ({ name, permission }: FieldFacts) =>
+  new GatewayError(ErrorCode.PERMISSION_REQUIRED, `${name} needs ${permission}, which the Page's app does not have.`, {
+    field: name,
+    permission,
+  });
+
+/** The error at the path of a field the Graph API version does not have. */
+export const fieldUnavailable = ({ name, graph, removedIn }: FieldFacts, version: string) =>
+  new GatewayError(
+    ErrorCode.FIELD_UNAVAILABLE,
+    `${name} is not available on Graph API ${version}${removedIn ? `: ${graph} was removed in ${removedIn}` : ''}.`,
+    { field: name, graphApiVersion: version },
+  );
+
 /**
  * A lookup refused for its caller alone (its budget, or its priority while the Page's quota runs
  * low), with no upstream call. Another caller asking for the same user may still be answered, so

@@ -1,4 +1,4 @@
-import { ErrorCode, GatewayError } from './errors.js';
+import type { FieldFacts } from './errors.js';
 import type { GraphProfile } from './profile.js';
 import { versionBefore } from './versions.js';
 
@@ -72,22 +72,14 @@ export function byPermission(fields: readonly GraphField[]): GraphField[][] {
   return [...groups.values()];
 }
 
-/** The error at the path of a field the app lacks the permission for. */
-export function permissionRequired(field: GraphField): GatewayError {
-  const permission = permissionFor(field);
-  return new GatewayError(
-    ErrorCode.PERMISSION_REQUIRED,
-    `${PROFILE_FIELD_OF[field]} needs ${permission}, which the Page's app does not have.`,
-    { field: PROFILE_FIELD_OF[field], permission },
-  );
-}
-
-/** The error at the path of a field the Graph API version does not have. */
-export function fieldUnavailable(field: GraphField, version: string): GatewayError {
-  const removedIn = spec(PROFILE_FIELD_OF[field]).removedIn;
-  return new GatewayError(
-    ErrorCode.FIELD_UNAVAILABLE,
-    `${PROFILE_FIELD_OF[field]} is not available on Graph API ${version}${removedIn ? `: ${field} was removed in ${removedIn}` : ''}.`,
-    { field: PROFILE_FIELD_OF[field], graphApiVersion: version },
-  );
+/** What the error helpers need to say about a field (core/errors.ts does not read the catalog). */
+export function fieldFacts(field: GraphField): FieldFacts {
+  const name = PROFILE_FIELD_OF[field];
+  const { removedIn } = spec(name);
+  return {
+    name,
+    graph: field,
+    permission: permissionFor(field),
+    ...(removedIn ? { removedIn } : {}),
+  };
 }

@@ -102,3 +102,28 @@ export type LookupLayer = (next: Lookup) => Lookup;
 export function compose(layers: readonly (LookupLayer | undefined)[], last: Lookup): Lookup {
   return layers.reduceRight<Lookup>((next, layer) => (layer ? layer(next) : next), last);
 }
+
+/**
+ * Asks `next` again for the requests at `indexes` only (a batch's chunk, the retried failures, a
+ * degraded round). Its `k`th result belongs to `requests[indexes[k]]`: placeSubset puts it there.
+ */
+export function askSubset(
+  next: Lookup,
+  requests: readonly ProfileRequest[],
+  indexes: readonly number[],
+  call: LookupCall,
+): Promise<Answer> {
+  return next(
+    indexes.map((i) => requests[i]!),
+    call,
+  );
+}
+
+/** Puts each result of askSubset's answer back at the index of the request it answers. */
+export function placeSubset<T extends ProfileResult | undefined>(
+  results: T[],
+  indexes: readonly number[],
+  answered: readonly ProfileResult[],
+): void {
+  indexes.forEach((i, k) => (results[i] = answered[k]! as T));
+}

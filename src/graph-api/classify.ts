@@ -1,4 +1,13 @@
-import { ErrorCode, GatewayError, rateLimited, UnexpectedUpstreamError, upstreamUnavailable } from '../core/errors.js';
+import {
+  type GatewayError,
+  lookupPermissionRequired,
+  nonexistingField,
+  notFound,
+  rateLimited,
+  UnexpectedUpstreamError,
+  upstreamAuthFailed,
+  upstreamUnavailable,
+} from '../core/errors.js';
 import { isGraphField } from '../core/fields.js';
 import type { GraphErrorBody } from '../core/profile.js';
 
@@ -24,36 +33,21 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
 
   if ((code === 100 && subcode === 2018218) || code === 551) return NO_PROFILE;
   if (code === 100 && (subcode === 33 || subcode === 2018001)) {
-    return new GatewayError(ErrorCode.NOT_FOUND, 'No Messenger user with this PSID exists for this Page.', {}, graph);
+    return notFound(graph);
   }
   if ((code !== undefined && AUTH_CODES.has(code)) || (code === 100 && /appsecret_proof/i.test(message))) {
-    return new GatewayError(
-      ErrorCode.UPSTREAM_AUTH_FAILED,
-      'The gateway could not authenticate to the Graph API. The operator must check its Page token and app secret.',
-      {},
-      graph,
-    );
+    return upstreamAuthFailed(graph);
   }
   if (code !== undefined && RATE_LIMIT_CODES.has(code)) {
     return rateLimited({}, graph);
   }
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299) || (code === 100 && subcode === 2018247)) {
-    return new GatewayError(
-      ErrorCode.PERMISSION_REQUIRED,
-      "The Page's app lacks a permission needed for the requested profile fields.",
-      {},
-      graph,
-    );
+    return lookupPermissionRequired(graph);
   }
   const nonexisting = code === 100 ? NONEXISTING_FIELD.exec(message) : null;
   if (nonexisting) {
     const field = nonexisting[1]!;
-    return new GatewayError(
-      ErrorCode.FIELD_UNAVAILABLE,
-      'A requested field does not exist on this Graph API version.',
-      isGraphField(field) ? { graphField: field } : {},
-      graph,
-    );
+    return nonexistingField(isGraphField(field) ? field : undefined, graph);
   }
   if (code === 1 || code === 2 || error?.is_transient === true || httpStatus >= 500) {
     return upstreamUnavailable(`Graph API error ${code ?? 'without code'} (HTTP ${httpStatus})`);

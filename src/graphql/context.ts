@@ -1,5 +1,5 @@
 import type { RequestScope } from '../observability/request-scope.js';
-import type { PageRuntime } from '../pages/runtime.js';
+import type { Page } from '../pages/page.js';
 import type { Pages } from '../pages/pages.js';
 import type { ProfileLoader } from '../profile/loader.js';
 import type { ReferralStore } from '../referrals/store.js';
@@ -9,7 +9,7 @@ import type { StaleAnswers } from './plugins/stale-extension.js';
 export interface GatewayContext {
   readonly pages: Pages;
   /** The operation's loader for a Page (one per Page, made on first use). */
-  profiles(page: PageRuntime): ProfileLoader;
+  profiles(page: Page): ProfileLoader;
   /** Graph API version the gateway calls, e.g. v25.0. */
   readonly graphApiVersion: string;
   /** Captured webhook referrals; undefined when capture is off. */

@@ -22,7 +22,7 @@ const MAX_COMPILED = 1000;
  * messages and Apollo's BAD_USER_INPUT for them.
  */
 export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
-  // Private: keyed by the DocumentNode Apollo keeps in its document cache, so a cached document
+  // Keyed by the DocumentNode Apollo keeps in its document cache, so a cached document
   // finds its compiled query without hashing; the operation name picks among its operations.
   const compiled = new WeakMap<DocumentNode, Map<string | null, CompiledQuery>>();
   let count = 0;

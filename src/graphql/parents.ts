@@ -3,18 +3,18 @@ import type { GraphField } from '../core/fields.js';
 import type { Psid } from '../core/ids.js';
 import type { Provenance } from '../core/lookup.js';
 import type { GraphProfile } from '../core/profile.js';
-import type { PageRuntime } from '../pages/runtime.js';
+import type { Page } from '../pages/page.js';
 
 /** Parent value of MessengerUser resolvers. */
 export interface UserParent {
   readonly psid: Psid;
-  readonly page: PageRuntime;
+  readonly page: Page;
 }
 
 /** Parent value of MessengerProfile resolvers: the Graph API's answer for the user. */
 export interface ProfileParent {
   readonly psid: Psid;
-  readonly page: PageRuntime;
+  readonly page: Page;
   readonly data: GraphProfile;
   /** Requested fields the gateway could not get, each with the error to report at its path. */
   readonly fieldErrors?: ReadonlyMap<GraphField, GatewayError> | undefined;

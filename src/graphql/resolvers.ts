@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { upstreamUnavailable } from '../core/errors.js';
+import { fieldUnavailable, upstreamUnavailable } from '../core/errors.js';
 import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
-import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
+import { existsInVersion, fieldFacts, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { ValueSource } from '../core/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../core/profile.js';
 import { pageStatus, type FieldReport, type PageStatusReport } from '../pages/status.js';
@@ -53,7 +53,7 @@ function profileValue<F extends ProfileField>(
   context: GatewayContext,
 ): NonNullable<GraphProfile[(typeof PROFILE_FIELDS)[F]['graph']]> | null {
   const graph = PROFILE_FIELDS[field].graph;
-  if (!existsInVersion(field, context.graphApiVersion)) throw fieldUnavailable(graph, context.graphApiVersion);
+  if (!existsInVersion(field, context.graphApiVersion)) throw fieldUnavailable(fieldFacts(graph), context.graphApiVersion);
   const error = parent.fieldErrors?.get(graph);
   if (error) throw error;
   return (parent.data[graph] ?? null) as never;

@@ -52,7 +52,7 @@ export interface ExplorerOptions {
  */
 export function explorerRoute({ graphqlPath, keyRequired, bundleDir = BUNDLE_DIR }: ExplorerOptions): Route {
   const page = explorerPage(graphqlPath, keyRequired);
-  // Private: a request names one of the bundle's files or nothing is read, so no path from a
+  // A request names one of the bundle's files or nothing is read, so no path from a
   // request reaches the file system. Listed on each request: the bundle may be rebuilt meanwhile.
   const bundleFiles = () =>
     readdir(bundleDir).then(

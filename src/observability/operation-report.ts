@@ -9,7 +9,7 @@ export type ReportOperation = (scope: RequestScope, end: { readonly status: numb
  * response is sent: what it was, how it ended and how many Graph API calls it cost.
  */
 export function operationReporter(metrics: GatewayMetrics, logger: Logger): ReportOperation {
-  // Private: every field of this line is made by the gateway (a validated request id, a GraphQL
+  // Every field of this line is made by the gateway (a validated request id, a GraphQL
   // name Apollo resolved, fixed words, numbers, error codes, a trace id), never a secret, so it
   // skips the redaction walk every other line pays. Lines still pass the destination's secret scrubbing.
   const lines = logger.child({}, { redact: { paths: [] } });

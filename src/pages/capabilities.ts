@@ -17,7 +17,7 @@ export class Capabilities {
 
   constructor(
     private readonly ttlMs: number,
-    private readonly now: Clock,
+    private readonly clock: Clock,
   ) {}
 
   /** Whether any field is remembered unreadable (possibly expired): lookups skip the per-field check otherwise. */
@@ -29,7 +29,7 @@ export class Capabilities {
   missingError(field: GraphField): GatewayError | undefined {
     const entry = this.missing.get(field);
     if (!entry) return undefined;
-    if (entry.until > this.now()) return entry.error;
+    if (entry.until > this.clock()) return entry.error;
     this.missing.delete(field);
     return undefined;
   }
@@ -40,7 +40,7 @@ export class Capabilities {
     if (missing) return missing;
     const until = this.available.get(field);
     if (until === undefined) return undefined;
-    if (until > this.now()) return 'available';
+    if (until > this.clock()) return 'available';
     this.available.delete(field);
     return undefined;
   }
@@ -48,13 +48,13 @@ export class Capabilities {
   remember(field: GraphField, error: GatewayError): void {
     if (this.ttlMs <= 0) return;
     this.available.delete(field);
-    this.missing.set(field, { error, until: this.now() + this.ttlMs });
+    this.missing.set(field, { error, until: this.clock() + this.ttlMs });
   }
 
   /** A lookup read these fields: the app has what they take (until it is learnt otherwise). */
   readable(fields: Iterable<GraphField>): void {
     if (this.ttlMs <= 0) return;
-    const until = this.now() + this.ttlMs;
+    const until = this.clock() + this.ttlMs;
     for (const field of fields) {
       this.missing.delete(field);
       this.available.set(field, until);

@@ -70,10 +70,10 @@ export class UpstreamMetrics {
     });
   }
 
-  /** Fits CountCallerLookups. */
   /** Each cache outcome's counter, so a lookup skips prom-client's label hashing. */
   private readonly cacheCounters = new Map<CacheOutcome, { inc(): void }>();
 
+  /** Fits CountCallerLookups. */
   readonly countCallerLookups: CountCallerLookups = (caller, result, count) => {
     const name = caller?.name ?? NO_CALLER;
     let counters = this.callerCounters.get(name);

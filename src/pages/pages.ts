@@ -1,19 +1,19 @@
 import { configuredPages, type GatewayConfig, type PageConfig } from '../config.js';
 import { badUserInput } from '../core/errors.js';
-import type { PageRuntime } from './runtime.js';
+import type { Page } from './page.js';
 
 /**
  * The Pages the gateway serves. PSIDs are page-scoped, so everything learnt from the Graph API is
  * kept per Page: each has its own chain (chain/index.ts).
  */
 export class Pages {
-  readonly all: readonly PageRuntime[];
+  readonly all: readonly Page[];
   /** The Page of `user`/`users` without a pageId: PAGE_ID's, or the only one. */
-  readonly default: PageRuntime | undefined;
-  private readonly byId = new Map<string, PageRuntime>();
+  readonly default: Page | undefined;
+  private readonly byId = new Map<string, Page>();
 
   /** `start` builds one Page's chain (chain/index.ts). */
-  constructor(config: GatewayConfig, start: (page: PageConfig) => PageRuntime) {
+  constructor(config: GatewayConfig, start: (page: PageConfig) => Page) {
     this.all = configuredPages(config).map(start);
     if (this.all.length === 0) throw new TypeError('Pages needs at least one configured Page');
     for (const page of this.all) if (page.id) this.byId.set(page.id, page);
@@ -21,7 +21,7 @@ export class Pages {
   }
 
   /** The Page an operation names, or the default one; BAD_USER_INPUT for an unknown Page. */
-  get(pageId: string | null | undefined): PageRuntime {
+  get(pageId: string | null | undefined): Page {
     if (pageId === null || pageId === undefined) {
       if (this.default) return this.default;
       throw badUserInput('pageId is required: several Pages are configured.', { argument: 'pageId' });
@@ -32,7 +32,7 @@ export class Pages {
   }
 
   /** The Page with this id, if the gateway serves it (webhook entries are routed by it). */
-  find(pageId: string): PageRuntime | undefined {
+  find(pageId: string): Page | undefined {
     return this.byId.get(pageId);
   }
 

@@ -3,7 +3,7 @@ import type { BreakerState } from './breaker.js';
 import type { FieldAccess } from './capabilities.js';
 import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { Psid } from '../core/ids.js';
-import type { PageRuntime } from '../pages/runtime.js';
+import type { Page } from '../pages/page.js';
 
 type FieldStatus = 'available' | 'permission-required' | 'unavailable-on-version' | 'unknown';
 
@@ -48,7 +48,7 @@ export interface PageStatusOptions {
  * (removed fields from the version), usage from the throttle, the breaker's state. Makes a Graph
  * API call only to probe; a probe that learnt nothing fails with its reason.
  */
-export async function pageStatus(page: PageRuntime, { graphApiVersion, referralCapture, probePsid }: PageStatusOptions): Promise<PageStatusReport> {
+export async function pageStatus(page: Page, { graphApiVersion, referralCapture, probePsid }: PageStatusOptions): Promise<PageStatusReport> {
   const catalog = Object.keys(PROFILE_FIELDS) as ProfileField[];
   const current = catalog.filter((field) => existsInVersion(field, graphApiVersion));
   let learnt: ReadonlyMap<GraphField, FieldAccess> = new Map();

@@ -27,7 +27,7 @@ export class Throttle {
 
   constructor(
     private readonly options: ThrottleOptions,
-    private readonly now: Clock,
+    private readonly clock: Clock,
   ) {}
 
   /** When calls may resume (ms since the epoch, by the clock); in the past when they may go ahead. */
@@ -37,7 +37,7 @@ export class Throttle {
 
   /** Seconds until calls may resume, or undefined when they may go ahead now. */
   retryAfterSeconds(): number | undefined {
-    const wait = this.until - this.now();
+    const wait = this.until - this.clock();
     return wait > 0 ? Math.ceil(wait / 1000) : undefined;
   }
 
@@ -53,14 +53,14 @@ export class Throttle {
     this.lastRaw = raw;
     this.lastUsage = usage;
     if (!usage.app && usage.businessUseCases.length === 0) return;
-    this.latest = { ...usage, at: this.now() };
+    this.latest = { ...usage, at: this.clock() };
     const minutes = regainMinutes(usage);
     if (minutes > 0) this.blockFor(minutes * 60_000);
     else if (peakPercent(usage) >= 100) this.blockFor(this.options.defaultBackoffMs);
   }
 
   /** A rate-limit error code arrived: back off as the headers say, else for the default. */
-  rateLimited(headers: IncomingHttpHeaders | undefined): void {
+  backOff(headers: IncomingHttpHeaders | undefined): void {
     this.observe(headers);
     if (this.retryAfterSeconds() === undefined) this.blockFor(this.options.defaultBackoffMs);
   }
@@ -71,6 +71,6 @@ export class Throttle {
   }
 
   private blockFor(ms: number): void {
-    this.blockUntil(this.now() + ms);
+    this.blockUntil(this.clock() + ms);
   }
 }

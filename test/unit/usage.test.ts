@@ -139,12 +139,12 @@ describe('Throttle', () => {
     expect(throttle.retryAfterSeconds()).toBeUndefined();
   });
 
-  it('rateLimited without headers blocks for the default; with regain minutes, for those', () => {
+  it('backOff without headers blocks for the default; with regain minutes, for those', () => {
     const a = make();
-    a.throttle.rateLimited(undefined);
+    a.throttle.backOff(undefined);
     expect(a.throttle.retryAfterSeconds()).toBe(30);
     const b = make();
-    b.throttle.rateLimited({ 'x-business-use-case-usage': buc({ '1': [bucEntry(100, 10)] }) });
+    b.throttle.backOff({ 'x-business-use-case-usage': buc({ '1': [bucEntry(100, 10)] }) });
     expect(b.throttle.retryAfterSeconds()).toBe(600);
   });
 });

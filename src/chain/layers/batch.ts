@@ -2,7 +2,7 @@ import { upstreamUnavailable } from '../../core/errors.js';
 import { classifyGraphError, errorEnvelope, NO_PROFILE } from '../../graph-api/classify.js';
 import { MAX_BATCH_SIZE, type GraphClient } from '../../graph-api/client.js';
 import { parseJson } from '../../graph-api/json.js';
-import type { Lookup, LookupLayer, ProfileRequest, ProfileResult } from '../../core/lookup.js';
+import { askSubset, placeSubset, type Lookup, type LookupLayer, type ProfileRequest, type ProfileResult } from '../../core/lookup.js';
 import type { BatchEntry } from '../../core/profile.js';
 
 /**
@@ -36,11 +36,8 @@ export function batches(): LookupLayer {
     for (let start = 0; start < asking.length; start += MAX_BATCH_SIZE) chunks.push(asking.slice(start, start + MAX_BATCH_SIZE));
     await Promise.all(
       chunks.map(async (chunk) => {
-        const answered = await next(
-          chunk.map((i) => requests[i]!),
-          call,
-        );
-        chunk.forEach((i, k) => (results[i] = answered.results[k]!));
+        const answered = await askSubset(next, requests, chunk, call);
+        placeSubset(results, chunk, answered.results);
       }),
     );
     return { results };

@@ -11,9 +11,9 @@ function isOutage({ failure, results }: Answer): boolean {
 }
 
 /** Fails fast, with no upstream call, while the breaker is open; the answer is final (no retry). */
-export function breaker(state: Breaker): LookupLayer {
+export function failFast(breaker: Breaker): LookupLayer {
   return (next) => async (requests, call) => {
-    const admitted = await state.admit();
+    const admitted = await breaker.admit();
     if (!admitted) {
       const results = requests.map(() => upstreamUnavailable('The Graph API is failing; calls are paused for a cool-down'));
       return { results, final: true };
@@ -24,7 +24,7 @@ export function breaker(state: Breaker): LookupLayer {
       failed = isOutage(answer);
       return answer;
     } finally {
-      state.record(failed, admitted);
+      breaker.record(failed, admitted);
     }
   };
 }

@@ -6,7 +6,7 @@ import type { LookupLayer } from '../../core/lookup.js';
  */
 export function deadline(timeoutMs: number): LookupLayer {
   return (next) => async (requests, call) => {
-    // Private: a timer cleared when the lookup ends, not AbortSignal.timeout(), whose timer and
+    // A timer cleared when the lookup ends, not AbortSignal.timeout(), whose timer and
     // signal outlive every answer by the whole deadline: under load that garbage cost ~20% of the
     // gateway's CPU (BENCHMARKS.md).
     const controller = new AbortController();

@@ -1,7 +1,15 @@
-import { ErrorCode, hasCode, type GatewayError } from '../../core/errors.js';
+import { ErrorCode, fieldUnavailable, hasCode, permissionRequired, type GatewayError } from '../../core/errors.js';
 import type { Capabilities } from '../../pages/capabilities.js';
-import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from '../../core/fields.js';
-import type { Lookup, LookupCall, LookupLayer, ProfileRequest, ProfileResult } from '../../core/lookup.js';
+import { byPermission, fieldFacts, isGraphField, type GraphField } from '../../core/fields.js';
+import {
+  askSubset,
+  placeSubset,
+  type Lookup,
+  type LookupCall,
+  type LookupLayer,
+  type ProfileRequest,
+  type ProfileResult,
+} from '../../core/lookup.js';
 
 const MAX_DEGRADE_ROUNDS = 10;
 
@@ -20,7 +28,7 @@ type MutableRequest = { psid: ProfileRequest['psid']; fields: GraphField[] };
  */
 export function degradation(capabilities: Capabilities, graphApiVersion: string): LookupLayer {
   return (next) => async (requests, call) => {
-    // Private: most lookups learn nothing and know nothing missing; they allocate nothing here.
+    // Most lookups learn nothing and know nothing missing; they allocate nothing here.
     let fieldErrors: Map<GraphField, GatewayError>[] | undefined;
     const errorsOf = (i: number) => (fieldErrors ??= requests.map(() => new Map<GraphField, GatewayError>()))[i]!;
     let asked = requests;
@@ -83,7 +91,7 @@ async function degrade(
       const missing = hasCode(result, ErrorCode.FIELD_UNAVAILABLE) ? result.extensions.graphField : undefined;
       const request = requests[i]!;
       if (typeof missing === 'string' && isGraphField(missing) && request.fields.includes(missing)) {
-        const error = fieldUnavailable(missing, graphApiVersion);
+        const error = fieldUnavailable(fieldFacts(missing), graphApiVersion);
         capabilities.remember(missing, error);
         fieldErrors(i).set(missing, error);
         request.fields = request.fields.filter((f) => f !== missing);
@@ -94,10 +102,7 @@ async function degrade(
     });
     if (retryIndexes.length === 0 && probeIndexes.length === 0) return;
     const [retried] = await Promise.all([
-      next(
-        retryIndexes.map((i) => requests[i]!),
-        call,
-      ),
+      askSubset(next, requests, retryIndexes, call),
       probePermissions(
         round,
         probeIndexes.map((i) => requests[i]!),
@@ -105,12 +110,12 @@ async function degrade(
         probed.forEach(({ result, denied }, k) => {
           const i = probeIndexes[k]!;
           results[i] = result;
-          for (const field of denied) fieldErrors(i).set(field, permissionRequired(field));
+          for (const field of denied) fieldErrors(i).set(field, permissionRequired(fieldFacts(field)));
           requests[i]!.fields = requests[i]!.fields.filter((f) => !denied.includes(f));
         }),
       ),
     ]);
-    retryIndexes.forEach((i, k) => (results[i] = retried.results[k]!));
+    placeSubset(results, retryIndexes, retried.results);
   }
 }
 
@@ -132,7 +137,7 @@ async function probePermissions(
       if (isPermissionProbeCandidate(answer)) {
         for (const field of fields) {
           denied.push(field);
-          capabilities.remember(field, permissionRequired(field));
+          capabilities.remember(field, permissionRequired(fieldFacts(field)));
         }
       } else if (answer instanceof Error || answer.kind === 'none') {
         failure ??= answer;

@@ -1,6 +1,6 @@
 import { ExponentialBackoff, fullJitterGenerator, handleType, retry } from 'cockatiel';
 import { upstreamUnavailable, type GatewayError } from '../../core/errors.js';
-import { isTransient, type LookupLayer, type ProfileResult } from '../../core/lookup.js';
+import { askSubset, isTransient, placeSubset, type LookupLayer, type ProfileResult } from '../../core/lookup.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 turns retries off. */
@@ -24,7 +24,7 @@ export function retries(options: RetryOptions): LookupLayer {
   });
   return (next) => async (requests, call) => {
     const { signal } = call;
-    // Private: the first attempt runs outside cockatiel, which most lookups never need: its
+    // The first attempt runs outside cockatiel, which most lookups never need: its
     // machinery (events, a race with the deadline) is paid only once a retry is due.
     const first = signal?.aborted ? undefined : await next(requests, call);
     if (!first || signal?.aborted) return { results: requests.map(deadlinePassed) };
@@ -45,12 +45,9 @@ export function retries(options: RetryOptions): LookupLayer {
       }
       // cockatiel's back-off delay ignores the signal: an attempt after the deadline does nothing.
       if (signal?.aborted) return;
-      const answer = await next(
-        pending.map((i) => requests[i]!),
-        { ...call, attempt: ++attempt },
-      );
+      const answer = await askSubset(next, requests, pending, { ...call, attempt: ++attempt });
       if (signal?.aborted) return;
-      answer.results.forEach((result, k) => (results[pending[k]!] = result));
+      placeSubset(results, pending, answer.results);
       pending = indexesOf(answer.results, isTransient).map((k) => pending[k]!);
       if (pending.length > 0 && !answer.final) throw new TransientFailures();
     }, signal);

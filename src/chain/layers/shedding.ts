@@ -25,11 +25,11 @@ export interface SheddingOptions {
  * until the Page is actually throttled (the throttle layer). Below the cache: cache hits and
  * joined lookups are served to everyone.
  */
-export function shedding(throttle: Throttle, { atPercent, onShed }: SheddingOptions, now: Clock): LookupLayer {
+export function shedding(throttle: Throttle, { atPercent, onShed }: SheddingOptions, clock: Clock): LookupLayer {
   return (next) => (requests, call) => {
     const caller = call.caller;
     if (caller?.priority !== 'bulk') return next(requests, call);
-    const wait = shedSeconds(throttle, atPercent, now());
+    const wait = shedSeconds(throttle, atPercent, clock());
     if (wait === undefined) return next(requests, call);
     onShed(caller, requests.length);
     return Promise.resolve({ results: requests.map(() => shed(wait)) });

@@ -13,7 +13,7 @@ export function throttled(throttle: Throttle): LookupLayer {
     const answer = await next(requests, call);
     throttle.observe(answer.headers);
     if (!answer.results.some((r) => hasCode(r, ErrorCode.RATE_LIMITED))) return answer;
-    throttle.rateLimited(answer.headers);
+    throttle.backOff(answer.headers);
     const retryAfterSeconds = throttle.retryAfterSeconds();
     if (retryAfterSeconds === undefined) return answer;
     const results = answer.results.map((r) => (hasCode(r, ErrorCode.RATE_LIMITED) ? r.with({ retryAfterSeconds }) : r));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breaker as breakerLayer } from '../../../src/chain/layers/breaker.js';
+import { failFast as breakerLayer } from '../../../src/chain/layers/breaker.js';
 import { classifyGraphError } from '../../../src/graph-api/classify.js';
 import { upstreamUnavailable } from '../../../src/core/errors.js';
 import { Breaker } from '../../../src/pages/breaker.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { budgets } from '../../../src/chain/layers/budgets.js';
 import type { Caller } from '../../../src/core/lookup.js';
 import { CallerBudgets, type CallerLookupResult } from '../../../src/pages/budgets.js';
-import { fakeNext, profile, request, testClock } from './fake.js';
+import { fakeNext, profile, request } from './fake.js';
 
 const CRM: Caller = { name: 'crm-sync', priority: 'bulk', lookupsPerMinute: 3 };
 const CONSOLE: Caller = { name: 'console', priority: 'interactive' };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { countErrors } from '../../../src/chain/layers/count-errors.js';
 import { overBudget, upstreamUnavailable } from '../../../src/core/errors.js';
-import { permissionRequired } from '../../../src/core/fields.js';
+import { permissionRequired } from '../../../src/core/errors.js';
+import { fieldFacts } from '../../../src/core/fields.js';
 import { GatewayMetrics } from '../../../src/observability/metrics.js';
 import { UpstreamMetrics } from '../../../src/pages/metrics.js';
 import { fakeNext, profile, request } from './fake.js';
@@ -19,7 +20,7 @@ describe('count-errors layer', () => {
       upstreamUnavailable('HTTP 503'),
       upstreamUnavailable('HTTP 503'),
       overBudget(30),
-      { kind: 'profile' as const, data: { first_name: 'Ann' }, fieldErrors: new Map([['locale' as const, permissionRequired('locale')]]) },
+      { kind: 'profile' as const, data: { first_name: 'Ann' }, fieldErrors: new Map([['locale' as const, permissionRequired(fieldFacts('locale'))]]) },
       { kind: 'none' as const },
       new Error('unexpected'),
     ];

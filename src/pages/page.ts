@@ -7,7 +7,7 @@ import type { Capabilities, ProbeResult } from './capabilities.js';
 import type { Throttle } from './throttle.js';
 
 /** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
-export interface PageRuntime {
+export interface Page {
   readonly id: string | undefined;
   readonly appSecret: string | undefined;
   /** The Page's lookups with every layer applied: what the per-operation loaders call. */
