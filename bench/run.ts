@@ -16,27 +16,74 @@ import { SCENARIOS, type Scenario } from './scenarios.js';
 import { machine, writeBenchmarksMd } from './summary.js';
 import { CALLER_VARIANT, EMULATOR_SCRIPT, gatewayVariant, isGateway, ROOT, startTarget, TARGETS, type Target } from './targets.js';
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    seconds: { type: 'string' },
-    warmup: { type: 'string' },
-    rounds: { type: 'string' },
-    latencies: { type: 'string' },
-    connections: { type: 'string' },
-    'upstream-connections': { type: 'string' },
-    scenarios: { type: 'string' },
-    targets: { type: 'string' },
-    env: { type: 'string', multiple: true, default: [] },
-    variant: { type: 'string', multiple: true, default: [] },
-    'cpu-prof': { type: 'string' },
-    json: { type: 'string' },
-    write: { type: 'boolean' },
-    'no-write': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
-    retries: { type: 'string' },
-  },
-});
+const USAGE = `Usage: npm run bench -- [options]
+
+Load test: the gateway against mercurius-jit, a bare proxy and Apollo + RESTDataSource, each in its
+own process, with the Graph API emulator in another. See BENCHMARKS.md.
+
+  --quick                   a smoke run: 0 ms latency only, 1 s runs after 0.3 s warm-up, 1 round,
+                            no re-runs, no caller A/B, BENCHMARKS.md left alone; about a minute on
+                            2 cores with the build (each scenario × target runs ~1.3 s, plus starts)
+  --seconds N               seconds measured per run (default 10; --quick: 1)
+  --warmup N                seconds of warm-up per run (default 2; --quick: 0.3)
+  --rounds N                rounds of every scenario × target (default 2; --quick: 1)
+  --latencies 0,50          emulated Graph API latencies in ms (default 0,50; --quick: 0)
+  --connections N           client connections (default 32, 256 at ≥ 20 ms latency)
+  --upstream-connections N  UPSTREAM_CONNECTIONS of every target (default 256)
+  --scenarios a,b           ${SCENARIOS.map((s) => s.name).join(', ')}
+  --targets a,b             ${TARGETS.map((t) => t.name).join(', ')}
+  --variant label[@path/to/main.js][:NAME=value,...]
+                            another gateway build or settings in the same rounds (traced, caller
+                            are known by name); may repeat
+  --env NAME=value          a setting for every gateway target; may repeat
+  --retries N               re-runs of a run disturbed by other processes (default 2; --quick: 0)
+  --cpu-prof DIR            write the gateway's CPU profiles to DIR
+  --json FILE               write the results as JSON
+  --write / --no-write      rewrite BENCHMARKS.md's results or not (default: only a full run does)
+  --no-build                use the dist/ already built
+  -h, --help                this text
+`;
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        quick: { type: 'boolean', default: false },
+        seconds: { type: 'string' },
+        warmup: { type: 'string' },
+        rounds: { type: 'string' },
+        latencies: { type: 'string' },
+        connections: { type: 'string' },
+        'upstream-connections': { type: 'string' },
+        scenarios: { type: 'string' },
+        targets: { type: 'string' },
+        env: { type: 'string', multiple: true, default: [] },
+        variant: { type: 'string', multiple: true, default: [] },
+        'cpu-prof': { type: 'string' },
+        json: { type: 'string' },
+        write: { type: 'boolean' },
+        'no-write': { type: 'boolean', default: false },
+        'no-build': { type: 'boolean', default: false },
+        retries: { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+}
+
+/** A mistyped option is the user's mistake, not the program's: say which, without a stack trace. */
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const args = parseCommandLine();
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const list = (raw: string | undefined) => raw?.split(',').map((s) => s.trim()).filter(Boolean);
 const quick = args.quick;
@@ -70,7 +117,7 @@ function pick<T extends { name: string }>(all: readonly T[], names: string[] | u
   if (!names) return [...all];
   return names.map((name) => {
     const found = all.find((item) => item.name === name);
-    if (!found) throw new TypeError(`Unknown ${what} "${name}": expected one of ${all.map((i) => i.name).join(', ')}`);
+    if (!found) usageError(`Unknown ${what} "${name}": expected one of ${all.map((i) => i.name).join(', ')}`);
     return found;
   });
 }

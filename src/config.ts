@@ -146,12 +146,19 @@ export interface TracingConfig {
   readonly exportTimeoutMs: number;
 }
 
+/**
+ * Every start-up configuration error reads `Invalid configuration: VARIABLE problem`, or, for a
+ * variable holding several entries, `Invalid configuration: VARIABLE[entry] problem`: the entry is
+ * the 1-based position in a comma-separated list, or the key in a JSON object (a Page id, a caller
+ * name). A message never quotes a secret.
+ */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
     problem: string,
+    readonly entry?: string,
   ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
+    super(`Invalid configuration: ${variable}${entry === undefined ? '' : `[${entry}]`} ${problem}`);
     this.name = 'ConfigError';
   }
 }
@@ -202,10 +209,10 @@ function baseUrl(env: Env, name: string, fallback: string): string {
 
 const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
 
-function apiKey(name: string, key: string): string {
+function apiKey(name: string, key: string, entry?: string): string {
   // The message never echoes the key: it is a secret even when malformed.
   if (!API_KEY.test(key)) {
-    throw new ConfigError(name, 'must hold keys of 16 to 256 printable ASCII characters, without spaces or commas');
+    throw new ConfigError(name, 'must be a key of 16 to 256 printable ASCII characters, without spaces or commas', entry);
   }
   return key;
 }
@@ -217,7 +224,7 @@ function optionalKey(env: Env, name: string): string | undefined {
 
 function apiKeys(env: Env, name: string): string[] {
   const keys = (text(env, name) ?? '').split(',').map((key) => key.trim());
-  return keys.filter(Boolean).map((key) => apiKey(name, key));
+  return keys.filter(Boolean).map((key, i) => apiKey(name, key, String(i + 1)));
 }
 
 function redisUrl(env: Env, name: string): string | undefined {
@@ -245,9 +252,9 @@ function graphFields(env: Env, name: string, fallback: string, version: string):
   if (names.length === 0) throw new ConfigError(name, 'must name at least one field');
   for (const field of names) {
     if (!isGraphField(field)) {
-      throw new ConfigError(name, `names "${field.slice(0, 40)}", which is not a profile field; use Graph names: ${Object.keys(PROFILE_FIELD_OF).join(', ')}`);
+      throw new ConfigError(name, `is not a profile field; use Graph names: ${Object.keys(PROFILE_FIELD_OF).join(', ')}`, field.slice(0, 40));
     }
-    if (!existsInVersion(PROFILE_FIELD_OF[field], version)) throw new ConfigError(name, `names ${field}, which Graph API ${version} does not have`);
+    if (!existsInVersion(PROFILE_FIELD_OF[field], version)) throw new ConfigError(name, `is a field Graph API ${version} does not have`, field);
   }
   return [...new Set(names as GraphField[])];
 }
@@ -395,7 +402,7 @@ function otlpUrl(name: string, raw: string): string {
  */
 function keyValuePairs(env: Env, name: string): Record<string, string> {
   const pairs: Record<string, string> = {};
-  for (const item of (text(env, name) ?? '').split(',')) {
+  for (const [i, item] of (text(env, name) ?? '').split(',').entries()) {
     if (!item.trim()) continue;
     const at = item.indexOf('=');
     const key = item.slice(0, Math.max(at, 0)).trim();
@@ -405,7 +412,7 @@ function keyValuePairs(env: Env, name: string): Record<string, string> {
     } catch {
       value = '';
     }
-    if (at <= 0 || !key || !value) throw new ConfigError(name, 'must be a list like key1=value1,key2=value2 (values percent-encoded)');
+    if (at <= 0 || !key || !value) throw new ConfigError(name, 'must be a list like key1=value1,key2=value2 (values percent-encoded)', String(i + 1));
     pairs[key] = value;
   }
   return pairs;
@@ -458,13 +465,13 @@ function parsePages(env: Env): PageConfig[] {
   if (!json) return [];
   const { name, entries } = json;
   return entries.map(([id, value]) => {
-    if (!isNumericId(id)) throw new ConfigError(name, `has a key that is not a numeric Page id: "${id.slice(0, 40)}"`);
+    if (!isNumericId(id)) throw new ConfigError(name, 'is not a numeric Page id', id.slice(0, 40));
     const page = (typeof value === 'object' && value !== null ? value : {}) as { token?: unknown; appSecret?: unknown };
     if (typeof page.token !== 'string' || !page.token || /\s/.test(page.token)) {
-      throw new ConfigError(name, `needs a token without whitespace for Page ${id}`);
+      throw new ConfigError(name, 'needs a token without whitespace', id);
     }
     if (page.appSecret !== undefined && (typeof page.appSecret !== 'string' || !page.appSecret)) {
-      throw new ConfigError(name, `has an appSecret for Page ${id} that is not a non-empty string`);
+      throw new ConfigError(name, 'has an appSecret that is not a non-empty string', id);
     }
     return { id, token: page.token, appSecret: page.appSecret };
   });
@@ -495,27 +502,27 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
   const seen = new Set(apiKeys);
   return entries.map(([caller, value]) => {
     if (!CALLER_NAME.test(caller)) {
-      throw new ConfigError(name, `has a caller name that is not 1 to 64 letters, digits, ".", "_" or "-": "${caller.slice(0, 40)}"`);
+      throw new ConfigError(name, 'is not a caller name of 1 to 64 letters, digits, ".", "_" or "-"', caller.slice(0, 40));
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ConfigError(name, `needs an object for caller ${caller}`);
+      throw new ConfigError(name, 'needs an object', caller);
     }
     const unknown = Object.keys(value).find((field) => !CALLER_FIELDS.has(field));
-    if (unknown !== undefined) throw new ConfigError(name, `has an unknown setting "${unknown.slice(0, 40)}" for caller ${caller}`);
+    if (unknown !== undefined) throw new ConfigError(name, `has an unknown setting "${unknown.slice(0, 40)}"`, caller);
     const { key, priority, lookupsPerMinute } = value as { key?: unknown; priority?: unknown; lookupsPerMinute?: unknown };
     if (typeof key !== 'string' || !CALLER_KEY.test(key)) {
-      throw new ConfigError(name, `needs a key of 16 to 256 printable ASCII characters, without spaces, for caller ${caller}`);
+      throw new ConfigError(name, 'needs a key of 16 to 256 printable ASCII characters, without spaces', caller);
     }
-    if (seen.has(key)) throw new ConfigError(name, `gives caller ${caller} a key that another caller or GATEWAY_API_KEYS already has`);
+    if (seen.has(key)) throw new ConfigError(name, 'has a key that another caller or GATEWAY_API_KEYS already has', caller);
     seen.add(key);
     if (priority !== 'interactive' && priority !== 'bulk') {
-      throw new ConfigError(name, `needs "priority": "interactive" or "bulk" for caller ${caller}`);
+      throw new ConfigError(name, 'needs "priority": "interactive" or "bulk"', caller);
     }
     if (
       lookupsPerMinute !== undefined &&
       !(Number.isInteger(lookupsPerMinute) && (lookupsPerMinute as number) >= 1 && (lookupsPerMinute as number) <= MAX_LOOKUPS_PER_MINUTE)
     ) {
-      throw new ConfigError(name, `needs a whole lookupsPerMinute between 1 and ${MAX_LOOKUPS_PER_MINUTE} for caller ${caller}`);
+      throw new ConfigError(name, `needs a whole lookupsPerMinute between 1 and ${MAX_LOOKUPS_PER_MINUTE}`, caller);
     }
     return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined };
   });

@@ -62,8 +62,8 @@ describe('configuration', () => {
       { id: '123', token: 'EAAB1', appSecret: 's' },
       { id: '456', token: 'EAAB2', appSecret: undefined },
     ]);
-    expect(() => loadConfig({ PAGES: '{"abc": {"token": "EAAB1"}}' })).toThrowError(/^Invalid configuration: PAGES has a key that is not a numeric Page id/);
-    expect(() => loadConfig({ PAGES: '{"123": {"token": "EAAB secret"}}' })).toThrowError(/needs a token without whitespace for Page 123$/);
+    expect(() => loadConfig({ PAGES: '{"abc": {"token": "EAAB1"}}' })).toThrowError(/^Invalid configuration: PAGES\[abc\] is not a numeric Page id$/);
+    expect(() => loadConfig({ PAGES: '{"123": {"token": "EAAB secret"}}' })).toThrowError(/^Invalid configuration: PAGES\[123\] needs a token without whitespace$/);
     expect(() => loadConfig({ PAGES: '[1]' })).toThrowError(/PAGES must be a JSON object/);
     expect(() => loadConfig({ PAGES: '{"123": {"token": "EAAB1"}}', PAGE_ID: '123', PAGE_ACCESS_TOKEN: 'x' })).toThrowError(/already names/);
     expect(() => loadConfig({ PAGES_FILE: '/nonexistent/pages.json' })).toThrowError(/^Invalid configuration: PAGES_FILE names a file/);
@@ -115,8 +115,8 @@ describe('configuration', () => {
   });
 
   it.each<[string, Record<string, string>, RegExp]>([
-    ['a name that is not a Graph field', { PREFETCH_FIELDS: 'firstName' }, /^Invalid configuration: PREFETCH_FIELDS names "firstName", which is not a profile field; use Graph names: first_name, /],
-    ['a field the version lacks', { PREFETCH_FIELDS: 'first_name,last_ad_referral' }, /^Invalid configuration: PREFETCH_FIELDS names last_ad_referral, which Graph API v25.0 does not have$/],
+    ['a name that is not a Graph field', { PREFETCH_FIELDS: 'firstName' }, /^Invalid configuration: PREFETCH_FIELDS\[firstName\] is not a profile field; use Graph names: first_name, /],
+    ['a field the version lacks', { PREFETCH_FIELDS: 'first_name,last_ad_referral' }, /^Invalid configuration: PREFETCH_FIELDS\[last_ad_referral\] is a field Graph API v25.0 does not have$/],
     ['no field', { PREFETCH_FIELDS: ' , ' }, /^Invalid configuration: PREFETCH_FIELDS must name at least one field$/],
     ['a flag that is not true or false', { PREFETCH_ON_MESSAGE: 'yes' }, /^Invalid configuration: PREFETCH_ON_MESSAGE must be one of true, false/],
     ['prefetch without webhooks', { PAGE_ACCESS_TOKEN: 't', PREFETCH_ON_MESSAGE: 'true' }, /^Invalid configuration: PREFETCH_ON_MESSAGE needs WEBHOOK_VERIFY_TOKEN/],
@@ -173,7 +173,7 @@ describe('configuration', () => {
     ['OTEL_BSP_SCHEDULE_DELAY', 'soon'],
   ])('with tracing on, fails fast on %s=%j, naming the variable', (name, value) => {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [name]: value };
-    expect(() => loadConfig(env)).toThrowError(new RegExp(`^Invalid configuration: ${name} `));
+    expect(() => loadConfig(env)).toThrowError(new RegExp(`^Invalid configuration: ${name}(\\[\\d+\\])? `));
   });
 });
 
@@ -226,14 +226,27 @@ describe('GATEWAY_CALLERS', () => {
     ['a misspelt setting', JSON.stringify({ console: { key: KEY, priority: 'bulk', lookupsPerMin: 600 } })],
     ['one key for two callers', JSON.stringify({ a: { key: KEY, priority: 'bulk' }, b: { key: KEY, priority: 'interactive' } })],
   ])('stops the start on %s, naming GATEWAY_CALLERS and never quoting a key', (_name, value) => {
-    expect(() => loadConfig({ GATEWAY_CALLERS: value })).toThrowError(/^Invalid configuration: GATEWAY_CALLERS /);
+    expect(() => loadConfig({ GATEWAY_CALLERS: value })).toThrowError(/^Invalid configuration: GATEWAY_CALLERS(\[[^\]]+\])? /);
     expect(() => loadConfig({ GATEWAY_CALLERS: value })).toThrowError(/^(?!.*console-key).*$/);
   });
 
   it('refuses a caller key that GATEWAY_API_KEYS already has', () => {
     expect(() => loadConfig({ ...callers({ console: { key: KEY, priority: 'interactive' } }), GATEWAY_API_KEYS: KEY })).toThrowError(
-      /^Invalid configuration: GATEWAY_CALLERS gives caller console a key that another caller or GATEWAY_API_KEYS already has$/,
+      /^Invalid configuration: GATEWAY_CALLERS\[console\] has a key that another caller or GATEWAY_API_KEYS already has$/,
     );
+  });
+
+  it.each([
+    ['GATEWAY_CALLERS', JSON.stringify({ console: { key: KEY, priority: 'interactive' }, sync: { key: OTHER, priority: 'urgent' } }), 'sync', 'needs "priority"'],
+    ['GATEWAY_CALLERS', JSON.stringify({ console: { key: 'short', priority: 'interactive' } }), 'console', 'needs a key of 16'],
+    ['GATEWAY_API_KEYS', `${KEY},short-key`, '2', 'must be a key of 16'],
+    ['PAGES', '{"123": {"token": "EAAB1"}, "456": {"token": ""}}', '456', 'needs a token'],
+    ['OTEL_EXPORTER_OTLP_HEADERS', 'x-team=gateway,novalue', '2', 'must be a list like'],
+  ])('names the offending entry of %s in one format: VARIABLE[entry] problem', (name, value, entry, problem) => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [name]: value };
+    expect(() => loadConfig(env)).toThrowError(new RegExp(`^Invalid configuration: ${name}\\[${entry}\\] ${problem}`));
+    expect(() => loadConfig(env)).toThrowError(expect.objectContaining({ variable: name, entry }) as Error);
+    expect(() => loadConfig(env)).toThrowError(/^(?!.*(console-key|short)).*$/);
   });
 
   it.each(['0', '101', 'most'])('fails fast on BULK_SHED_AT_PERCENT=%j', (value) => {

@@ -6,7 +6,7 @@ const KEY = 'audit-key-0123456789abcdef';
 
 /**
  * Where the gateway departs from a SHOULD or MAY of the GraphQL-over-HTTP spec, on purpose; each
- * is explained in the README ("GraphQL over HTTP"). A new warning or notice fails this test.
+ * is explained in docs/schema-and-errors.md ("GraphQL over HTTP"). A new warning or notice fails this test.
  */
 const EXPECTED_DEPARTURES = {
   warn: [
@@ -54,7 +54,7 @@ describe('GraphQL over HTTP (graphql-http audit)', () => {
     expect(named(results, 'error')).toEqual([]);
   });
 
-  it('departs only from the SHOULDs and MAYs the README explains', () => {
+  it('departs only from the SHOULDs and MAYs docs/schema-and-errors.md explains', () => {
     expect({ warn: named(results, 'warn'), notice: named(results, 'notice') }).toEqual(EXPECTED_DEPARTURES);
   });
 

@@ -52,7 +52,39 @@ describe('operation logs', () => {
     const id = res.headers.get('x-request-id') ?? '';
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(operationLines(id)).toEqual([
-      expect.objectContaining({ operation: null, outcome: 'unauthenticated', status: 401, upstreamRequests: 0, errorCodes: ['UNAUTHENTICATED'] }),
+      expect.objectContaining({ operation: '(none)', outcome: 'unauthenticated', status: 401, upstreamRequests: 0, errorCodes: ['UNAUTHENTICATED'] }),
+    ]);
+  });
+
+  it('names the operation in the log line as the metrics label it', async () => {
+    await stack.query(`{ user(psid: "${DEMO_PSIDS.peter}") { psid } }`, undefined, { ...AUTH, 'x-request-id': 'req-anonymous' });
+    expect(operationLines('req-anonymous')[0]).toMatchObject({ operation: '(anonymous)', outcome: 'success' });
+  });
+
+  it('counts a 406 (an Accept Apollo checks after executing) as rejected, with its code, in the log line and the metrics', async () => {
+    const res = await fetch(gatewayUrl(stack, '/graphql'), {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json', accept: 'text/html', 'x-request-id': 'req-406' },
+      body: JSON.stringify({ query: `query NotAcceptable { user(psid: "${DEMO_PSIDS.peter}") { psid } }` }),
+    });
+    expect(res.status).toBe(406);
+    expect(operationLines('req-406')).toEqual([
+      expect.objectContaining({ operation: 'NotAcceptable', outcome: 'rejected', status: 406, errorCodes: ['BAD_REQUEST'] }),
+    ]);
+    const metrics = await (await fetch(gatewayUrl(stack, '/metrics'), { headers: { authorization: `Bearer ${METRICS_KEY}` } })).text();
+    expect(metrics).toContain('gateway_operations_total{operation="NotAcceptable",outcome="rejected"} 1');
+    expect(metrics).not.toContain('gateway_operations_total{operation="NotAcceptable",outcome="success"}');
+  });
+
+  it('logs the code of a CSRF refusal', async () => {
+    const res = await fetch(gatewayUrl(stack, '/graphql'), {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'text/plain', 'x-request-id': 'req-csrf' },
+      body: JSON.stringify({ query: `{ user(psid: "${DEMO_PSIDS.peter}") { psid } }` }),
+    });
+    expect(res.status).toBe(400);
+    expect(operationLines('req-csrf')).toEqual([
+      expect.objectContaining({ operation: '(none)', outcome: 'rejected', status: 400, errorCodes: ['BAD_REQUEST'] }),
     ]);
   });
 

@@ -145,7 +145,7 @@ export type MessengerUser = {
 
 /**
  * Operations that change what the gateway remembers. Reads never need them: the gateway caches
- * profiles by itself (see the README's cache settings).
+ * profiles by itself (see docs/design.md, "Cache rules").
  */
 export type Mutation = {
   readonly __typename?: 'Mutation';
@@ -161,7 +161,7 @@ export type Mutation = {
 
 /**
  * Operations that change what the gateway remembers. Reads never need them: the gateway caches
- * profiles by itself (see the README's cache settings).
+ * profiles by itself (see docs/design.md, "Cache rules").
  */
 export type MutationRefreshUserArgs = {
   pageId?: InputMaybe<Scalars['ID']['input']>;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApolloServer, BaseContext } from '@apollo/server';
+import type { ApolloServer, BaseContext, HTTPGraphQLResponse } from '@apollo/server';
 import { ErrorCode } from '../core/errors.js';
 import type { Caller } from '../core/lookup.js';
 import type { Logger } from '../observability/logger.js';
@@ -87,6 +87,8 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
         httpGraphQLRequest: { method, headers, search, body },
         context: () => context(scope, caller),
       });
+      // Refusals Apollo answers itself (CSRF, Accept, batching) pass no plugin: their codes are in the body.
+      if ((response.status ?? 200) >= 400) scope.errorCodes = errorCodesOf(response.body) ?? scope.errorCodes;
       await send(res, response);
     } catch (error) {
       if (error instanceof HttpError && error.code) scope.errorCodes = [error.code];
@@ -95,6 +97,16 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
       if (aborted) scope.outcome = 'aborted';
       report(scope, { status: res.statusCode, durationMs: performance.now() - started });
     }
+  }
+}
+
+function errorCodesOf(body: HTTPGraphQLResponse['body']): string[] | undefined {
+  if (body.kind !== 'complete') return undefined;
+  try {
+    const { errors } = JSON.parse(body.string) as { errors?: { extensions?: { code?: unknown } }[] };
+    return errors?.map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'UNKNOWN'));
+  } catch {
+    return undefined;
   }
 }
 

@@ -88,13 +88,15 @@ export class GatewayMetrics {
     return new Histogram({ ...config, registers: [this.registry] });
   }
 
-  observeOperation({ name, outcome, durationMs, upstreamRequests }: OperationObservation): void {
+  /** Counts one operation; answers the `operation` label it was counted under, for the log line to use the same word. */
+  observeOperation({ name, outcome, durationMs, upstreamRequests }: OperationObservation): string {
     const children = this.childrenOf(this.operationLabel(name));
     let count = children.outcomes.get(outcome);
     if (!count) children.outcomes.set(outcome, (count = this.operations.labels(children.operation, outcome)));
     count.inc();
     children.duration.observe(durationMs / 1000);
     children.upstreamRequests.observe(upstreamRequests);
+    return children.operation;
   }
 
   private childrenOf(operation: string): OperationChildren {

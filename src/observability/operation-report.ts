@@ -14,15 +14,15 @@ export function operationReporter(metrics: GatewayMetrics, logger: Logger): Repo
   // skips the redaction walk every other line pays. Lines still pass the destination's secret scrubbing.
   const lines = logger.child({}, { redact: { paths: [] } });
   return (scope, { status, durationMs }) => {
-    const outcome = scope.outcome ?? outcomeOfStatus(status);
-    metrics.observeOperation({ name: scope.operationName, outcome, durationMs, upstreamRequests: scope.upstreamRequests });
+    const outcome = outcomeOf(scope.outcome, status);
+    const operation = metrics.observeOperation({ name: scope.operationName, outcome, durationMs, upstreamRequests: scope.upstreamRequests });
     const { trace } = scope;
     trace?.finish({ outcome, status, errorCodes: scope.errorCodes, upstreamRequests: scope.upstreamRequests, upstreamSubRequests: scope.upstreamSubRequests });
     if (!lines.isLevelEnabled('info')) return;
     const line: Record<string, unknown> = {
       requestId: scope.requestId,
       caller: scope.caller ?? null,
-      operation: scope.operationName ?? null,
+      operation,
       outcome,
       status,
       upstreamRequests: scope.upstreamRequests,
@@ -34,6 +34,15 @@ export function operationReporter(metrics: GatewayMetrics, logger: Logger): Repo
     if (trace) line.traceId = trace.traceId;
     lines.info(line, 'operation');
   };
+}
+
+/**
+ * Apollo checks the Accept header only after executing, so a 406 follows a result Apollo called
+ * complete: an HTTP error status means the client got no data, whatever execution made.
+ */
+function outcomeOf(executed: OperationOutcome | undefined, status: number): OperationOutcome {
+  if (executed === undefined || (status >= 400 && (executed === 'success' || executed === 'partial'))) return outcomeOfStatus(status);
+  return executed;
 }
 
 /** For requests Apollo never saw through (refused at the HTTP layer, CSRF, batching). */
