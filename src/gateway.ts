@@ -22,6 +22,7 @@ import type { PageRuntime } from './pages/runtime.js';
 import { pageChain } from './chain/index.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
+import { ExpiryWarnings } from './pages/token-check.js';
 import { ProfileLoader } from './profile/loader.js';
 import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
@@ -87,9 +88,22 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     cacheStore: openCacheStore(config, logger, redis, { clock, metrics }),
     budgets: new CallerBudgets(redis?.client, quotaOutage, clock),
     shared: redis && { redis: redis.client, outage: quotaOutage },
+    logger,
   };
   const pages = new Pages(config, (page) => pageChain(page, chainDependencies));
-  observePages(metrics, pages.all);
+  observePages(metrics, pages, clock);
+  // With APP_ID and APP_SECRET: each token's expiry and scopes from debug_token, at start (awaited,
+  // so pageStatus shows them from the first request; each call is bounded) and every TOKEN_CHECK_INTERVAL.
+  const expiry = new ExpiryWarnings(logger);
+  const checkTokens = () =>
+    Promise.all(
+      pages.all.map(async (page) => {
+        await page.checkToken();
+        expiry.check(page.token, page.id, clock());
+      }),
+    );
+  if (config.appId) await checkTokens();
+  const tokenChecks = config.appId ? setInterval(() => void checkTokens(), config.tokenCheckInterval * 1000).unref() : undefined;
 
   const referrals = !config.webhookVerifyToken
     ? undefined
@@ -190,6 +204,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     close: () =>
       (closing ??= (async () => {
         readiness.draining();
+        clearInterval(tokenChecks);
         await apollo.stop();
         await prefetcher?.close();
         await pages.close();

@@ -50,7 +50,7 @@ describe('Graph API emulator', () => {
     for (const version of ['v25.0', 'v2.6']) {
       const res = await batch(emulator, [`${DEMO_PSIDS.peter}?fields=first_name,last_ad_referral`], {}, version);
       const error = JSON.parse(res.body[0].body).error;
-      expect(error).toMatchObject({ code: 100, message: '(#100) Tried accessing nonexisting field (last_ad_referral) on node type (User)' });
+      expect(error).toMatchObject({ code: 100, message: '(#100) Tried accessing nonexisting field (last_ad_referral) on node type (MessengerPageScopedID)' });
     }
   });
 

@@ -7,6 +7,7 @@ import type { GatewayConfig, PageConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { compose, type Caller } from '../core/lookup.js';
 import { GraphClient } from '../graph-api/client.js';
+import type { Logger } from '../observability/logger.js';
 import type { OutageLog } from '../observability/outage.js';
 import { Breaker } from '../pages/breaker.js';
 import type { CallerBudgets } from '../pages/budgets.js';
@@ -15,6 +16,8 @@ import type { UpstreamMetrics } from '../pages/metrics.js';
 import type { PageRuntime } from '../pages/runtime.js';
 import { SharedThrottle } from '../pages/shared-throttle.js';
 import { Throttle } from '../pages/throttle.js';
+import { TokenHealth } from '../pages/token.js';
+import { checkToken } from '../pages/token-check.js';
 import { probeAccess } from './access-probe.js';
 import { batches, sendBatch } from './layers/batch.js';
 import { breaker } from './layers/breaker.js';
@@ -27,7 +30,9 @@ import { fetchTime } from './layers/fetch-time.js';
 import { retries } from './layers/retry.js';
 import { sharedThrottle } from './layers/shared-throttle.js';
 import { shedding } from './layers/shedding.js';
+import { splitWhenTooLarge } from './layers/split.js';
 import { throttled } from './layers/throttle.js';
+import { tokenGuard, tokenWatch } from './layers/token-guard.js';
 import { tracedExchanges } from './layers/traced.js';
 
 /** An operator asking for the Page's status: a person waiting, one batch at most. */
@@ -43,6 +48,7 @@ export interface ChainDependencies {
   readonly budgets: CallerBudgets;
   /** Redis, with REDIS_URL: every instance then learns when a Page is throttled. */
   readonly shared: { readonly redis: Redis; readonly outage: OutageLog } | undefined;
+  readonly logger: Logger;
 }
 
 /**
@@ -50,7 +56,7 @@ export interface ChainDependencies {
  * down this list to the HTTP client; each answer comes back up through it.
  */
 export function pageChain(page: PageConfig, dependencies: ChainDependencies): PageRuntime {
-  const { config, clock, metrics, cacheStore } = dependencies;
+  const { config, clock, metrics, cacheStore, logger } = dependencies;
   const redis = dependencies.shared;
   // Keyed by the Page, never by its token: the cache, budgets and shared throttle state.
   const key = pageKey({ pageId: page.id, accessToken: page.token });
@@ -72,9 +78,13 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
         clock,
       })
     : undefined;
-  const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
+  const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs, usageProbeMs: config.usageProbeIntervalMs }, clock);
   const circuit = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
+  const token = new TokenHealth({ probeIntervalMs: config.tokenProbeIntervalMs, pageId: page.id }, clock, logger);
+  // Rotated in place (PageRuntime.rotate): the chain and its state stay.
+  let credentials = { token: page.token, appSecret: page.appSecret };
+  const guard = tokenGuard(token);
   const shared = redis && new SharedThrottle(redis.redis, throttleKey(key), throttle, clock, redis.outage);
 
   const post = sendBatch(client);
@@ -92,6 +102,10 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     breaker(circuit),
     // With OTEL_EXPORTER_OTLP_ENDPOINT set: a span per batch call (status, sub-requests, attempt).
     config.tracing ? tracedExchanges({ baseUrl: config.graphApiUrl, pageId: page.id }) : undefined,
+    // A batch refused as too large (code 1, "reduce the amount of data") asked again once, in two halves.
+    splitWhenTooLarge(),
+    // What each exchange says of the Page token (refused as a whole: invalid; answered: valid).
+    tokenWatch(token),
   ];
 
   const lookup = compose(
@@ -102,6 +116,8 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       fetchTime(clock),
       // Failed lookups and fields by code, on /metrics.
       countErrors(metrics),
+      // While the Graph API refuses the token: UPSTREAM_AUTH_FAILED at once, one probe per TOKEN_PROBE_INTERVAL_MS.
+      guard,
       // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
       shedding(
         throttle,
@@ -120,12 +136,28 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     post,
   );
   // pageStatus(probePsid:) learns field access past the cache and what degradation remembers.
-  const probe = compose([deadline(config.upstreamTimeoutMs), ...upstreamLayers], post);
+  const probe = compose([guard, deadline(config.upstreamTimeoutMs), ...upstreamLayers], post);
+  const appId = config.appId;
 
   return {
     id: page.id,
-    appSecret: page.appSecret,
+    get appSecret() {
+      return credentials.appSecret;
+    },
     lookup,
+    token,
+    rotate: (newToken, appSecret) => {
+      if (newToken === credentials.token && appSecret === credentials.appSecret) return;
+      credentials = { token: newToken, appSecret };
+      client.setCredentials(newToken, appSecret);
+      token.rotated();
+    },
+    checkToken: async () => {
+      // The app's own secret (APP_SECRET) makes the app access token, whatever the Page's proof uses.
+      const secret = config.appSecret;
+      if (appId === undefined || secret === undefined) return;
+      await checkToken(client, token, { token: credentials.token, appId, appSecret: secret, pageId: page.id }, logger);
+    },
     cache,
     throttle,
     breaker: circuit,

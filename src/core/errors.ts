@@ -21,6 +21,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface GraphErrorRef {
   readonly code: number | undefined;
   readonly subcode: number | undefined;
+  /** Asking again the same way never succeeds (code 1 "reduce the amount of data"): no retry. */
+  readonly final?: boolean;
 }
 
 /** An error the gateway means a client to see: its message and extensions pass unmasked. */
