@@ -5,6 +5,7 @@ const LAYERS = [
   ['graph-api', '^src/graph-api/'],
   ['config', '^src/config\\.ts$'],
   ['observability', '^src/observability/'],
+  ['reload', '^src/reload\\.ts$'],
   ['cache and referrals', '^src/(cache|referrals)/'],
   ['pages', '^src/pages/'],
   ['layers', '^src/chain/layers/'],

@@ -156,7 +156,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       // The app's own secret (APP_SECRET) makes the app access token, whatever the Page's proof uses.
       const secret = config.appSecret;
       if (appId === undefined || secret === undefined) return;
-      await checkToken(client, token, { token: credentials.token, appId, appSecret: secret, pageId: page.id }, logger);
+      await checkToken(client, token, { token: credentials.token, appId, appSecret: secret, pageId: page.id }, logger, clock);
     },
     cache,
     throttle,

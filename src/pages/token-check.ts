@@ -18,6 +18,7 @@ export async function checkToken(
   health: TokenHealth,
   credentials: { readonly token: string; readonly appId: string; readonly appSecret: string; readonly pageId: string | undefined },
   logger: Logger,
+  now: () => number,
 ): Promise<void> {
   const generation = health.generation;
   const answer = await client.debugToken(credentials.token, credentials.appId, credentials.appSecret);
@@ -30,6 +31,7 @@ export async function checkToken(
   const { valid, facts, subcode } = readDebugToken(answer.data);
   const refusal = valid ? undefined : classifyGraphError(400, { code: 190, error_subcode: subcode });
   health.checked(valid, facts, refusal instanceof GatewayError ? refusal : undefined);
+  warnIfExpiring(health, credentials.pageId, now(), logger);
 }
 
 /** debug_token's `data` member, read as documented: times in Unix seconds, 0 for "never". */
@@ -52,23 +54,16 @@ export function readDebugToken(data: unknown): { valid: boolean; facts: TokenFac
  * Warns (at most once a day per Page) about a token that expires, or whose data access expires,
  * within seven days: a dead token is an outage, and an expiry is the one kind seen coming.
  */
-export class ExpiryWarnings {
-  private readonly lastWarned = new WeakMap<TokenHealth, number>();
-
-  constructor(private readonly logger: Logger) {}
-
-  check(health: TokenHealth, pageId: string | undefined, now: number): void {
-    const facts = health.facts;
-    const soonest = Math.min(facts?.expiresAt ?? Infinity, facts?.dataAccessExpiresAt ?? Infinity);
-    if (soonest - now > EXPIRY_WARNING_MS) return;
-    const last = this.lastWarned.get(health);
-    if (last !== undefined && now - last < DAY_MS) return;
-    this.lastWarned.set(health, now);
-    this.logger.warn(
-      { page: pageId, expiresAt: iso(facts?.expiresAt), dataAccessExpiresAt: iso(facts?.dataAccessExpiresAt) },
-      'The Page token (or its data access) expires within 7 days: replace it before it stops every lookup',
-    );
-  }
+function warnIfExpiring(health: TokenHealth, pageId: string | undefined, now: number, logger: Logger): void {
+  const facts = health.facts;
+  const soonest = Math.min(facts?.expiresAt ?? Infinity, facts?.dataAccessExpiresAt ?? Infinity);
+  if (soonest - now > EXPIRY_WARNING_MS) return;
+  if (health.expiryWarnedAt !== undefined && now - health.expiryWarnedAt < DAY_MS) return;
+  health.expiryWarnedAt = now;
+  logger.warn(
+    { page: pageId, expiresAt: iso(facts?.expiresAt), dataAccessExpiresAt: iso(facts?.dataAccessExpiresAt) },
+    'The Page token (or its data access) expires within 7 days: replace it before it stops every lookup',
+  );
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

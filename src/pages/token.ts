@@ -34,6 +34,8 @@ export class TokenHealth {
   /** When the state was last learnt, in ms since the epoch. */
   checkedAt: number | undefined;
   facts: TokenFacts | undefined;
+  /** When an expiry within 7 days was last warned about (daily at most). */
+  expiryWarnedAt: number | undefined;
 
   constructor(
     private readonly options: TokenHealthOptions,

@@ -100,6 +100,8 @@ export interface RecordedRequest {
   /** Query and body parameters, except `batch`. */
   readonly params: Readonly<Record<string, string>>;
   readonly batch: readonly RecordedSubRequest[] | undefined;
+  /** The Accept-Encoding header, when sent. */
+  readonly acceptEncoding: string | undefined;
 }
 
 interface Answer {
@@ -228,6 +230,7 @@ export class GraphEmulator {
       url: req.url ?? '/',
       params: recordedParams,
       batch: Array.isArray(batch) ? batch.map(describeSubRequest) : undefined,
+      acceptEncoding: req.headers['accept-encoding'],
     });
 
     const fault = this.nextFault();
