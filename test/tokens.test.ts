@@ -129,6 +129,40 @@ describe('hot rotation', () => {
   });
 });
 
+describe('reloading callers and Pages', () => {
+  it('a changed GATEWAY_CALLERS_FILE swaps the keys with no restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callers-'));
+    const file = join(dir, 'callers.json');
+    const callers = (key: string) => JSON.stringify({ console: { key, priority: 'interactive' } });
+    writeFileSync(file, callers('first-console-key-0123'));
+    const s = await start({ env: { GATEWAY_CALLERS_FILE: file } });
+    const as = (key: string) => s.query(FIRST_NAME(PETER), {}, { authorization: `Bearer ${key}` });
+    expect((await as('first-console-key-0123')).status).toBe(200);
+    expect((await as('second-console-key-0123')).status).toBe(401);
+    replaceFile(file, callers('second-console-key-0123'));
+    await vi.waitFor(async () => expect((await as('second-console-key-0123')).status).toBe(200), { timeout: 1000, interval: 20 });
+    expect((await as('first-console-key-0123')).status).toBe(401);
+  });
+
+  it('a Page added to PAGES_FILE is served, a Page removed is not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pages-'));
+    const file = join(dir, 'pages.json');
+    const second = { id: '200000000000002', token: 'SECOND-PAGE-TOKEN', users: new Map([[PETER, { kind: 'unauthorized' as const }]]) };
+    writeFileSync(file, JSON.stringify({ [DEMO_PAGE_ID]: { token: DEMO_PAGE_TOKEN } }));
+    const s = await start({
+      env: { PAGES_FILE: file },
+      emulator: { pages: [{ id: DEMO_PAGE_ID, token: DEMO_PAGE_TOKEN, users: new Map([[PETER, { kind: 'unauthorized' as const }]]) }, second] },
+    });
+    const on = (pageId: string) => s.query(`{ user(psid: "${PETER}", pageId: "${pageId}") { profile { firstName } } }`);
+    expect(codesByPath(await on(second.id))).toEqual({ user: 'BAD_USER_INPUT' });
+    writeFileSync(file, JSON.stringify({ [second.id]: { token: second.token } }));
+    process.emit('SIGHUP', 'SIGHUP');
+    expect((await on(second.id)).body).toEqual({ data: { user: { profile: null } } });
+    expect(codesByPath(await on(DEMO_PAGE_ID))).toEqual({ user: 'BAD_USER_INPUT' });
+    expect(s.gateway.pages.all.map((page) => page.id)).toEqual([second.id]);
+  });
+});
+
 describe('debug_token', () => {
   it('shows the expiry, data access expiry and scopes, warns of an expiry within 7 days, and exports the seconds left', async () => {
     const logs = captureLogs();

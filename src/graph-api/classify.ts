@@ -20,12 +20,12 @@ const REDUCE_DATA = /reduce the amount of data/i;
  * permission" (a real permission problem). Told apart by the message, the only difference.
  * Instagram's consent answer has the same text; this is the one place that reads it.
  */
-export function isMissingConsent(error: GraphErrorBody | undefined): boolean {
+function isMissingConsent(error: GraphErrorBody | undefined): boolean {
   return error?.code === 230 && /user consent is required/i.test(error.message ?? '');
 }
 
 /** Why a Page token was refused, from the error's code, subcode and (for the proof) message. */
-export type TokenProblem = 'expired' | 'password_changed' | 'app_removed' | 'proof' | 'invalid';
+type TokenProblem = 'expired' | 'password_changed' | 'app_removed' | 'proof' | 'invalid';
 
 function tokenProblem(code: number | undefined, subcode: number | undefined, message: string): TokenProblem {
   if (code === 100 || /appsecret_proof/i.test(message)) return 'proof';

@@ -35,7 +35,7 @@ export async function checkToken(
 }
 
 /** debug_token's `data` member, read as documented: times in Unix seconds, 0 for "never". */
-export function readDebugToken(data: unknown): { valid: boolean; facts: TokenFacts; subcode: number | undefined } {
+function readDebugToken(data: unknown): { valid: boolean; facts: TokenFacts; subcode: number | undefined } {
   const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
   const time = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value * 1000 : undefined);
   const error = (typeof d.error === 'object' && d.error !== null ? d.error : {}) as Record<string, unknown>;
