@@ -127,15 +127,18 @@ describe('throttle from usage headers', () => {
     s.emulator.injectFault({ headers: { ...appUsage(100), 'x-business-use-case-usage': '' } });
     const first = await s.query(TWO_USERS);
     expect(first.body.errors).toBeUndefined();
-    // The figure alone is no refusal: the first lookup after it reads it again.
-    s.emulator.injectFault({ headers: { ...appUsage(104), 'x-business-use-case-usage': '' } });
-    expect((await s.query(TWO_USERS)).body.errors).toBeUndefined();
     const held = await s.query(TWO_USERS);
     expect(codesByPath(held)).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
     expect(held.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(5);
-    expect(s.emulator.requests).toHaveLength(2);
+    expect(s.emulator.requests).toHaveLength(1);
+    // Seconds later, not the 60 s back-off: one lookup goes and reads the figure again, still 104 %.
+    clock.advance(5);
+    s.emulator.injectFault({ headers: { ...appUsage(104), 'x-business-use-case-usage': '' } });
+    expect((await s.query(TWO_USERS)).body.errors).toBeUndefined();
+    expect(codesByPath(await s.query(TWO_USERS))).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
     expect(s.gateway.pages.default?.throttle.latest?.app?.call_count).toBe(104);
-    // Seconds later, not the 60 s back-off: one lookup goes, its answer says the window rolled on.
+    expect(s.emulator.requests).toHaveLength(2);
+    // The window rolled on: the next reading is below 100 % and lookups resume.
     clock.advance(5);
     s.emulator.injectFault({ headers: { ...appUsage(97), 'x-business-use-case-usage': '' } });
     expect((await s.query(TWO_USERS)).body.errors).toBeUndefined();

@@ -80,7 +80,10 @@ export class Throttle {
     if (!usage.app && !usage.page && usage.businessUseCases.length === 0) return;
     this.latest = { ...usage, at: this.now() };
     const minutes = regainMinutes(usage);
-    this.saturated = minutes === 0 && peakPercent(usage) >= 100;
+    const saturated = minutes === 0 && peakPercent(usage) >= 100;
+    // This answer is itself a fresh reading: the next one is due an interval from now.
+    if (saturated && !this.saturated) this.nextUsageProbe = this.now() + this.options.usageProbeMs;
+    this.saturated = saturated;
     if (minutes > 0) this.blockFor(minutes * 60_000);
   }
 
