@@ -90,7 +90,8 @@ export class Throttle {
   /** A rate-limit error code arrived: back off as the headers say, else for the default. */
   rateLimited(headers: IncomingHttpHeaders | undefined): void {
     this.observe(headers);
-    if (this.retryAfterSeconds() === undefined) this.blockFor(this.options.defaultBackoffMs);
+    // A refusal is no mere reading: the wait between readings at 100 % does not stand in for the back-off.
+    if (this.until <= this.now()) this.blockFor(this.options.defaultBackoffMs);
   }
 
   /** Blocks calls until `at` (another instance learnt the Page is throttled); a longer block stays. */

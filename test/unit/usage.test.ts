@@ -118,6 +118,13 @@ describe('Throttle', () => {
     expect(throttle.admit()).toBeUndefined();
   });
 
+  it('a refusal with usage at 100 % and no regain time backs off for the default, not the reading interval', () => {
+    const { throttle } = make();
+    throttle.rateLimited({ 'x-app-usage': appUsage(100) });
+    expect(throttle.admit()).toBe(30);
+    expect(throttle.retryAfterSeconds()).toBe(30);
+  });
+
   it('reads X-Page-Usage, above 100 % too', () => {
     const { throttle } = make();
     throttle.observe({ 'x-page-usage': JSON.stringify({ call_count: 855, total_cputime: 12, total_time: 125 }) });
