@@ -264,7 +264,12 @@ export class GraphEmulator {
     const auth = this.authenticate(params);
     if ('status' in auth) return auth;
     if ('app' in auth) {
-      return method === 'POST' && segments.length === 0 ? this.appBatch(batch) : errorAnswer(GraphErrors.unknownPath(pathname));
+      if (method === 'POST' && segments.length === 0) return this.appBatch(batch);
+      // The documented form, which puts the inspected token in the URL; the gateway uses the batch.
+      if (method === 'GET' && segments[0] === 'debug_token' && segments.length === 1 && params.input_token) {
+        return { status: 200, body: { data: this.debugToken(params.input_token) } };
+      }
+      return errorAnswer(GraphErrors.unknownPath(pathname));
     }
 
     if (method === 'POST' && segments.length === 0) return this.batch(auth.page, version, params, batch, fault);
