@@ -52,10 +52,10 @@ export function hasCode(error: unknown, code: ErrorCode): error is GatewayError 
 export const badUserInput = (message: string, extensions?: Record<string, unknown>) =>
   new GatewayError(ErrorCode.BAD_USER_INPUT, message, extensions);
 
-export const upstreamUnavailable = (reason: string) =>
+export const upstreamUnavailable = (reason: string, graph?: GraphErrorRef) =>
   new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The Graph API could not be reached or gave no usable answer.', {
     reason,
-  });
+  }, graph);
 
 /**
  * The Graph API throttles the Page (or its app): every caller waits. `scope: "page"` tells it apart

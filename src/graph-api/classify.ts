@@ -81,7 +81,7 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
     );
   }
   if (code === 1 && REDUCE_DATA.test(message)) {
-    return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The Graph API could not be reached or gave no usable answer.', { reason: 'Graph API asked for less data' }, { ...graph, final: true });
+    return upstreamUnavailable('Graph API asked for less data', { ...graph, final: true });
   }
   if (code === 1 || code === 2 || error?.is_transient === true || httpStatus >= 500) {
     return upstreamUnavailable(`Graph API error ${code ?? 'without code'} (HTTP ${httpStatus})`);
