@@ -65,9 +65,10 @@ export type FieldStatus =
   | 'UNKNOWN';
 
 /**
- * Usage figures from the Graph API's headers, in whole percent of the quota; throttling starts at
- * 100. Taken from `X-Business-Use-Case-Usage` when present (the highest entry of each figure), else
- * from `X-App-Usage`.
+ * Usage figures from the Graph API's headers, in whole percent of the quota (above 100 is seen).
+ * Taken from `X-Business-Use-Case-Usage` when present (the highest entry of each figure), else from
+ * whichever of `X-App-Usage` and `X-Page-Usage` reads higher. At 100 or more without a refusal or a
+ * regain time, one lookup per `USAGE_PROBE_INTERVAL_MS` goes through to read them again.
  */
 export type GraphApiUsage = {
   readonly __typename?: 'GraphApiUsage';
