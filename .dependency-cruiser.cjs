@@ -7,6 +7,7 @@ const LAYERS = [
   ['observability', '^src/observability/'],
   // The one Redis connection and its guard, which every user of Redis (below the chain) goes through.
   ['redis', '^src/redis/'],
+  ['reload', '^src/reload\\.ts$'],
   ['cache and referrals', '^src/(cache|referrals)/'],
   ['pages', '^src/pages/'],
   ['layers', '^src/chain/layers/'],

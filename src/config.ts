@@ -109,6 +109,16 @@ export interface GatewayConfig {
   readonly prefetchWindowMs: number;
   /** OpenTelemetry trace export; undefined (the SDK never loaded) without an OTLP endpoint. */
   readonly tracing: TracingConfig | undefined;
+  /** The app's id; with APP_SECRET, each Page token is checked with debug_token. */
+  readonly appId: string | undefined;
+  /** How often debug_token is asked about each Page token, in seconds. @default 21600 (6 h) */
+  readonly tokenCheckInterval: number;
+  /** While a Page token is refused, one lookup per this interval goes through to test it. @default 30000 */
+  readonly tokenProbeIntervalMs: number;
+  /** While usage reads ≥ 100 % with no refusal and no regain time, one lookup per this interval goes through. @default 5000 */
+  readonly usageProbeIntervalMs: number;
+  /** Files re-read on SIGHUP and when they change (PAGES_FILE, GATEWAY_CALLERS_FILE, PAGE_ACCESS_TOKEN_FILE). @default [] */
+  readonly reloadableFiles: readonly string[];
 }
 
 const TRACE_SAMPLERS = [
@@ -265,10 +275,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!isGraphVersion(graphApiVersion)) {
     throw new ConfigError('GRAPH_API_VERSION', `must look like v25.0, got "${graphApiVersion}"`);
   }
-  const pageAccessToken = text(env, 'PAGE_ACCESS_TOKEN');
-  if (pageAccessToken !== undefined && /\s/.test(pageAccessToken)) {
-    throw new ConfigError('PAGE_ACCESS_TOKEN', 'must not contain whitespace');
-  }
+  const pageAccessToken = tokenSetting(env);
   const pageId = text(env, 'PAGE_ID');
   if (pageId !== undefined && !isNumericId(pageId)) throw new ConfigError('PAGE_ID', 'must be a numeric Page id');
   const appSecret = text(env, 'APP_SECRET');
@@ -345,7 +352,44 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     prefetchFields: graphFields(env, 'PREFETCH_FIELDS', DEFAULT_PREFETCH_FIELDS, graphApiVersion),
     prefetchWindowMs: integer(env, 'PREFETCH_WINDOW_MS', 100, 0, 10_000),
     tracing: tracingConfig(env),
+    appId: appIdSetting(env, appSecret),
+    tokenCheckInterval: integer(env, 'TOKEN_CHECK_INTERVAL', 6 * 3600, 60, 30 * DAY),
+    tokenProbeIntervalMs: integer(env, 'TOKEN_PROBE_INTERVAL_MS', 30_000, 100, 86_400_000),
+    usageProbeIntervalMs: integer(env, 'USAGE_PROBE_INTERVAL_MS', 5000, 100, 600_000),
+    reloadableFiles: ['PAGES_FILE', 'GATEWAY_CALLERS_FILE', 'PAGE_ACCESS_TOKEN_FILE'].flatMap((name) => text(env, name) ?? []),
   };
+}
+
+/**
+ * PAGE_ACCESS_TOKEN, or PAGE_ACCESS_TOKEN_FILE: a path to a file holding it (a mounted secret), its
+ * surrounding whitespace ignored. Messages never quote the token.
+ */
+function tokenSetting(env: Env): string | undefined {
+  const file = text(env, 'PAGE_ACCESS_TOKEN_FILE');
+  if (file !== undefined && text(env, 'PAGE_ACCESS_TOKEN') !== undefined) {
+    throw new ConfigError('PAGE_ACCESS_TOKEN_FILE', 'cannot be combined with PAGE_ACCESS_TOKEN');
+  }
+  let name = 'PAGE_ACCESS_TOKEN';
+  let token = text(env, name);
+  if (file !== undefined) {
+    name = 'PAGE_ACCESS_TOKEN_FILE';
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(name, `names a file that cannot be read: ${file}`);
+    }
+    if (!token) throw new ConfigError(name, `names an empty file: ${file}`);
+  }
+  if (token !== undefined && /\s/.test(token)) throw new ConfigError(name, 'must not contain whitespace');
+  return token;
+}
+
+function appIdSetting(env: Env, appSecret: string | undefined): string | undefined {
+  const appId = text(env, 'APP_ID');
+  if (appId === undefined) return undefined;
+  if (!isNumericId(appId)) throw new ConfigError('APP_ID', 'must be a numeric app id');
+  if (!appSecret) throw new ConfigError('APP_ID', 'needs APP_SECRET: debug_token is asked with the app access token APP_ID|APP_SECRET');
+  return appId;
 }
 
 /**

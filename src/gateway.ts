@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { openCacheStore } from './cache/store.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { callerKeys, type GatewayConfig } from './config.js';
+import { callerKeys, ConfigError, configuredPages, secretsOf, type GatewayConfig } from './config.js';
 import type { Caller } from './core/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
@@ -11,7 +11,7 @@ import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
-import type { Logger } from './observability/logger.js';
+import { scrubMore, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { charge, type RequestScope } from './observability/request-scope.js';
 import type { GatewayTracer } from './observability/tracing.js';
@@ -26,12 +26,17 @@ import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
 import { WEBHOOK_PATH, webhookRoute } from './webhook/handler.js';
 import { Prefetcher } from './webhook/prefetch.js';
+import { watchReload } from './reload.js';
 
 /**
  * How often Node looks for connections past HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. Its default,
  * 30 s, would let a slow client hold a connection (and a drain) up to 30 s longer than those.
  */
 const CONNECTIONS_CHECK_INTERVAL_MS = 1000;
+
+function webhookSecrets(pages: readonly Page[]): string[] {
+  return [...new Set(pages.flatMap((page) => (page.appSecret ? [page.appSecret] : [])))];
+}
 
 export interface Gateway {
   /** URL of the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql */
@@ -54,6 +59,12 @@ export interface Gateway {
 export interface GatewayOptions {
   /** The clock every expiry rule reads; tests pass one they can move. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Reads the configuration again (throwing a ConfigError for an invalid one). With it, the
+   * config's reloadable files are re-read on SIGHUP and when they change: Pages, tokens, secrets
+   * and callers swap for operations that start afterwards.
+   */
+  readonly reloadConfig?: () => GatewayConfig;
 }
 
 /**
@@ -83,9 +94,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     cacheStore: openCacheStore(config, logger, redis, { metrics }),
     budgets: new CallerBudgets(redis),
     redis,
+    logger,
   };
   const pages = new Pages(config, (page) => pageChain(page, chainDependencies));
-  observePages(metrics, pages.all);
+  observePages(metrics, pages, clock);
+  // With APP_ID and APP_SECRET: each token's expiry and scopes from debug_token, at start (awaited,
+  // so pageStatus shows them from the first request; each call is bounded) and every TOKEN_CHECK_INTERVAL.
+  const checkTokens = () => Promise.all(pages.all.map((page) => page.checkToken()));
+  if (config.appId) await checkTokens();
+  const tokenChecks = config.appId ? setInterval(() => void checkTokens(), config.tokenCheckInterval * 1000).unref() : undefined;
 
   const referrals = !config.webhookVerifyToken
     ? undefined
@@ -122,18 +139,23 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   };
 
   const keys = callerKeys(config);
-  const authenticate = keys.length > 0 ? bearerLookup(keys) : undefined;
-  if (!authenticate && config.nodeEnv === 'production') {
+  // Swapped whole on reload. An endpoint started open stays open (closing it takes a restart); one
+  // started with keys refuses everyone if a reload leaves none, rather than opening.
+  let callers = keys.length > 0 ? bearerLookup(keys) : undefined;
+  const authenticate = callers ? (header: string | undefined) => callers?.(header) : undefined;
+  if (!callers && config.nodeEnv === 'production') {
     logger.error(
       'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
   const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<Page>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
+  // Refilled in place on reload: the webhook route holds this array.
+  const appSecrets = webhookSecrets(pages.all);
   const webhook =
     referrals && config.webhookVerifyToken
       ? webhookRoute({
           verifyToken: config.webhookVerifyToken,
-          appSecrets: [...new Set(pages.all.flatMap((page) => (page.appSecret ? [page.appSecret] : [])))],
+          appSecrets,
           appSecretOf: (pageId) => pages.appSecretOf(pageId),
           store: referrals,
           // A user who writes may just have authorized the Page: the next query asks the Graph API
@@ -169,6 +191,31 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     tracer,
   });
 
+  const reloadConfig = options.reloadConfig;
+  const reloader =
+    reloadConfig &&
+    watchReload({
+      what: 'Pages, tokens and callers',
+      files: config.reloadableFiles,
+      load: () => {
+        const next = reloadConfig();
+        if (configuredPages(next).length === 0) throw new ConfigError('PAGE_ACCESS_TOKEN', 'or PAGES must configure at least one Page');
+        return next;
+      },
+      apply: (next) => {
+        scrubMore(logger, secretsOf(next));
+        const nextKeys = callerKeys(next);
+        callers = nextKeys.length > 0 ? bearerLookup(nextKeys) : undefined;
+        // The swap itself is synchronous; what follows (closing removed Pages, debug_token) is not awaited.
+        pages
+          .update(next)
+          .then(() => checkTokens())
+          .catch((error: unknown) => logger.error({ err: error }, 'After a reload'));
+        appSecrets.splice(0, appSecrets.length, ...webhookSecrets(pages.all));
+      },
+      logger,
+    });
+
   const port = await listen(httpServer, config.port, config.host);
   readiness.serving();
   const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -185,6 +232,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     close: () =>
       (closing ??= (async () => {
         readiness.draining();
+        clearInterval(tokenChecks);
+        reloader?.close();
         await apollo.stop();
         await prefetcher?.close();
         await pages.close();

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
 
   let gateway: Gateway;
   try {
-    gateway = await startGateway(config, logger);
+    // Outside demo mode, PAGES_FILE, GATEWAY_CALLERS_FILE and PAGE_ACCESS_TOKEN_FILE are re-read on SIGHUP and on change.
+    gateway = await startGateway(config, logger, demo ? {} : { reloadConfig: () => loadConfig() });
   } catch (error) {
     logger.fatal({ err: error }, 'Gateway failed to start');
     process.exit(1);

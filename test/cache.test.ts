@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatedProfile, UserRecord } from '../src/demo/emulator/data.js';
 import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
-import { codesByPath, DEMO_PSIDS, gate, generatedPsid, startStack, testClock, type Stack, type TestClock, WITHOUT_RESILIENCE } from './helpers.js';
+import { bucUsage, codesByPath, DEMO_PSIDS, gate, generatedPsid, startStack, testClock, type Stack, type TestClock, WITHOUT_RESILIENCE } from './helpers.js';
 
 const PETER = DEMO_PSIDS.peter;
 const profileQuery = (psid: string, selection: string) => `{ user(psid: "${psid}") { profile { ${selection} } } }`;
@@ -181,7 +181,7 @@ describe('profile cache (in-memory store)', () => {
       try {
         await throttled.query(profileQuery(PETER, 'firstName'));
         clock.advance(400);
-        throttled.emulator.injectFault({ headers: { 'x-app-usage': '{"call_count":100}', 'x-business-use-case-usage': '' } });
+        throttled.emulator.injectFault({ headers: bucUsage(100, 1) });
         await throttled.query(profileQuery(DEMO_PSIDS.fractional, 'firstName'));
         const before = throttled.emulator.requests.length;
         const res = await throttled.query(profileQuery(PETER, 'firstName'));

@@ -139,8 +139,9 @@ describe('bulk shedding (BULK_SHED_AT_PERCENT)', () => {
     expect((await s.query(usersQuery([PETER]), undefined, AS_CONSOLE)).body.errors).toBeUndefined();
     s.emulator.injectFault({ headers: bucUsage(100, 0) });
     expect((await s.query(usersQuery([USERS[0]!]), undefined, AS_CONSOLE)).body.errors).toBeUndefined();
+    // At 100 % without a refusal or a regain time: held until the next reading (USAGE_PROBE_INTERVAL_MS), not a blind minute.
     const throttled = await s.query(usersQuery([USERS[1]!]), undefined, AS_CONSOLE);
-    expect(throttled.body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', scope: 'page', retryAfterSeconds: 60 });
+    expect(throttled.body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', scope: 'page', retryAfterSeconds: 5 });
     expect(s.emulator.requests).toHaveLength(2);
   });
 });

@@ -70,6 +70,33 @@ describe('configuration', () => {
     expect(() => loadConfig({ PAGES: '{"123": {"token": "EAAB1"}}', WEBHOOK_VERIFY_TOKEN: 'v' })).toThrowError(/needs an appSecret for every Page/);
   });
 
+  it('reads the Page token from PAGE_ACCESS_TOKEN_FILE (trimmed), and lists the reloadable files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'token-config-'));
+    try {
+      const file = join(dir, 'token');
+      writeFileSync(file, 'EAAB-FROM-FILE\n');
+      const config = loadConfig({ PAGE_ACCESS_TOKEN_FILE: file, PAGES_FILE: undefined });
+      expect(config.pageAccessToken).toBe('EAAB-FROM-FILE');
+      expect(config.reloadableFiles).toEqual([file]);
+      expect(() => loadConfig({ PAGE_ACCESS_TOKEN_FILE: file, PAGE_ACCESS_TOKEN: 'x' })).toThrowError(/PAGE_ACCESS_TOKEN_FILE cannot be combined with PAGE_ACCESS_TOKEN$/);
+      writeFileSync(file, 'EAAB inner-space');
+      expect(() => loadConfig({ PAGE_ACCESS_TOKEN_FILE: file })).toThrowError(/PAGE_ACCESS_TOKEN_FILE must not contain whitespace$/);
+      writeFileSync(file, ' \n');
+      expect(() => loadConfig({ PAGE_ACCESS_TOKEN_FILE: file })).toThrowError(/PAGE_ACCESS_TOKEN_FILE names an empty file/);
+      expect(() => loadConfig({ PAGE_ACCESS_TOKEN_FILE: join(dir, 'missing') })).toThrowError(/PAGE_ACCESS_TOKEN_FILE names a file that cannot be read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has token-health defaults, and APP_ID needs APP_SECRET', () => {
+    expect(loadConfig({})).toMatchObject({ appId: undefined, tokenCheckInterval: 21_600, tokenProbeIntervalMs: 30_000, usageProbeIntervalMs: 5000, reloadableFiles: [] });
+    expect(loadConfig({ APP_ID: '1517776481860111', APP_SECRET: 's' }).appId).toBe('1517776481860111');
+    expect(() => loadConfig({ APP_ID: '1517776481860111' })).toThrowError(/APP_ID needs APP_SECRET/);
+    expect(() => loadConfig({ APP_ID: 'my-app', APP_SECRET: 's' })).toThrowError(/APP_ID must be a numeric app id$/);
+    expect(() => loadConfig({ TOKEN_CHECK_INTERVAL: '10' })).toThrowError(/TOKEN_CHECK_INTERVAL must be between 60/);
+  });
+
   it('never echoes the token in its errors', () => {
     expect(() => loadConfig({ PAGE_ACCESS_TOKEN: 'EAAB secret' })).toThrowError(/PAGE_ACCESS_TOKEN must not contain whitespace$/);
   });

@@ -50,7 +50,7 @@ describe('Graph API emulator', () => {
     for (const version of ['v25.0', 'v2.6']) {
       const res = await batch(emulator, [`${DEMO_PSIDS.peter}?fields=first_name,last_ad_referral`], {}, version);
       const error = JSON.parse(res.body[0].body).error;
-      expect(error).toMatchObject({ code: 100, message: '(#100) Tried accessing nonexisting field (last_ad_referral) on node type (User)' });
+      expect(error).toMatchObject({ code: 100, message: '(#100) Tried accessing nonexisting field (last_ad_referral) on node type (MessengerPageScopedID)' });
     }
   });
 
@@ -117,5 +117,51 @@ describe('Graph API emulator with Require App Secret', () => {
     const proof = createHmac('sha256', 's3cret').update(DEMO_PAGE_TOKEN).digest('hex');
     const right = await batch(emulator, [url], { appsecret_proof: proof });
     expect(right.body[0].code).toBe(200);
+  });
+});
+
+describe('Graph API emulator: tokens, debug_token, compression', () => {
+  const app = { id: '1517776481860111', secret: 'emulator-app-secret' };
+  let emulator: GraphEmulator;
+  beforeAll(async () => {
+    emulator = await GraphEmulator.start({ app, pageCallBudget: 2 });
+  });
+  afterAll(() => emulator.close());
+
+  it('refuses a dead token with 190 and its subcode; a rotated token works', async () => {
+    emulator.refuseToken(DEMO_PAGE_TOKEN, 460);
+    const dead = await batch(emulator, [`${DEMO_PSIDS.peter}?fields=first_name`]);
+    expect(dead.status).toBe(400);
+    expect(dead.body.error).toMatchObject({ code: 190, error_subcode: 460, type: 'OAuthException' });
+    emulator.addToken('NEW-TOKEN');
+    const res = await fetch(`${emulator.url}/v25.0/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: 'NEW-TOKEN', batch: JSON.stringify([{ method: 'GET', relative_url: `${DEMO_PSIDS.peter}?fields=first_name` }]) }),
+    });
+    expect(((await res.json()) as { code: number }[])[0]?.code).toBe(200);
+    emulator.reset();
+  });
+
+  it('answers debug_token for the app access token, in a batch or as documented', async () => {
+    emulator.setTokenInfo(DEMO_PAGE_TOKEN, { expiresAt: 1_900_000_000, dataAccessExpiresAt: 1_800_000_000, scopes: ['pages_messaging'] });
+    const form = new URLSearchParams({ access_token: `${app.id}|${app.secret}`, batch: JSON.stringify([{ method: 'GET', relative_url: `debug_token?input_token=${DEMO_PAGE_TOKEN}` }]) });
+    const res = await fetch(`${emulator.url}/v25.0/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const [entry] = (await res.json()) as { code: number; body: string }[];
+    expect(JSON.parse(entry!.body).data).toMatchObject({ is_valid: true, expires_at: 1_900_000_000, data_access_expires_at: 1_800_000_000, scopes: ['pages_messaging'], profile_id: DEMO_PAGE_ID });
+    emulator.refuseToken(DEMO_PAGE_TOKEN, 463);
+    const get = await fetch(`${emulator.url}/v25.0/debug_token?input_token=${DEMO_PAGE_TOKEN}&access_token=${encodeURIComponent(`${app.id}|${app.secret}`)}`);
+    expect(((await get.json()) as { data: unknown }).data).toMatchObject({ is_valid: false, error: { code: 190, subcode: 463 } });
+    emulator.reset();
+  });
+
+  it('gzips when asked, says Vary: Accept-Encoding, and reports usage above 100 %', async () => {
+    const res = await batch(emulator, Array.from({ length: 5 }, () => `${DEMO_PSIDS.peter}?fields=first_name`), {});
+    expect(res.headers.get('vary')).toBe('Accept-Encoding');
+    // fetch asks for gzip and inflates it itself.
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    const buc = JSON.parse(res.headers.get('x-business-use-case-usage')!);
+    expect(buc[DEMO_PAGE_ID][0].call_count).toBe(250);
+    emulator.reset();
   });
 });

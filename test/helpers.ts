@@ -146,18 +146,20 @@ export function useClockedStack(defaults: StackOptions = {}): { readonly start: 
 
 /** Starts a gateway on port 0 pointed at a running emulator; several may share one emulator. */
 export async function startGatewayFor(emulator: GraphEmulator, options: GatewayTestOptions = {}): Promise<TestGateway> {
-  const config = loadConfig({
-    PAGE_ACCESS_TOKEN: DEMO_PAGE_TOKEN,
+  const env = {
+    // PAGE_ACCESS_TOKEN_FILE and PAGES replace the demo token.
+    PAGE_ACCESS_TOKEN: options.env?.PAGE_ACCESS_TOKEN_FILE || options.env?.PAGES_FILE ? undefined : DEMO_PAGE_TOKEN,
     GRAPH_API_URL: emulator.url,
     PORT: '0',
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     PROFILE_CACHE_TTL: '0',
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const logs: Record<string, any>[] = [];
   const logger = createLogger(config, options.logs?.stream ?? { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const gateway = await startGateway(config, logger, options.clock ? { clock: options.clock } : {});
+  const gateway = await startGateway(config, logger, { ...(options.clock ? { clock: options.clock } : {}), reloadConfig: () => loadConfig(env) });
   return {
     gateway,
     query: (query, variables, headers) => postGraphQL(gateway.url, { query, variables }, headers),

@@ -137,7 +137,7 @@ describe('pageStatus', () => {
 
   it('a probe that cannot reach the Graph API fails with its reason', async () => {
     const s = await start({ env: { RATE_LIMIT_BACKOFF_MS: '60000' } });
-    s.emulator.injectFault({ headers: { 'x-app-usage': '{"call_count":100}', 'x-business-use-case-usage': '' } });
+    s.emulator.injectFault({ headers: { 'x-app-usage': '{"call_count":100}', 'x-business-use-case-usage': JSON.stringify({ [DEMO_PAGE_ID]: [{ type: 'messenger', call_count: 100, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: 1 }] }) } });
     await s.query(`{ user(psid: "${PETER}") { profile { firstName } } }`);
     const { res } = await status(s, PETER);
     expect(codesByPath(res)).toEqual({ pageStatus: 'RATE_LIMITED' });

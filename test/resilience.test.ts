@@ -126,16 +126,40 @@ describe('circuit breaker', () => {
 });
 
 describe('throttle from usage headers', () => {
-  it('stops calling when X-App-Usage reaches 100%, answering RATE_LIMITED with retryAfterSeconds', async () => {
-    const s = await start({ env: { RATE_LIMIT_BACKOFF_MS: '30000' } });
+  it('at 100 % usage without a refusal, lets one lookup through per USAGE_PROBE_INTERVAL_MS, and resumes when the figure drops', async () => {
+    const s = await start({ env: { RATE_LIMIT_BACKOFF_MS: '60000', USAGE_PROBE_INTERVAL_MS: '5000' } });
     s.emulator.injectFault({ headers: { ...appUsage(100), 'x-business-use-case-usage': '' } });
     const first = await s.query(TWO_USERS);
     expect(first.body.errors).toBeUndefined();
-    const second = await s.query(TWO_USERS);
-    expect(codesByPath(second)).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
-    expect(second.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(30);
+    const held = await s.query(TWO_USERS);
+    expect(codesByPath(held)).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
+    expect(held.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(5);
     expect(s.emulator.requests).toHaveLength(1);
-    expect(s.gateway.pages.default?.throttle.latest?.app?.call_count).toBe(100);
+    // Seconds later, not the 60 s back-off: one lookup goes and reads the figure again, still 104 %.
+    clock.advance(5);
+    s.emulator.injectFault({ headers: { ...appUsage(104), 'x-business-use-case-usage': '' } });
+    expect((await s.query(TWO_USERS)).body.errors).toBeUndefined();
+    expect(codesByPath(await s.query(TWO_USERS))).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
+    expect(s.gateway.pages.default?.throttle.latest?.app?.call_count).toBe(104);
+    expect(s.emulator.requests).toHaveLength(2);
+    // The window rolled on: the next reading is below 100 % and lookups resume.
+    clock.advance(5);
+    s.emulator.injectFault({ headers: { ...appUsage(97), 'x-business-use-case-usage': '' } });
+    expect((await s.query(TWO_USERS)).body.errors).toBeUndefined();
+    expect((await s.query(TWO_USERS)).body.errors).toBeUndefined();
+    expect(s.emulator.requests).toHaveLength(4);
+  });
+
+  it('a real refusal (code 4, even with is_transient) keeps the full back-off', async () => {
+    const s = await start({ env: { RATE_LIMIT_BACKOFF_MS: '60000' } });
+    s.emulator.injectFault({ error: { status: 400, error: { message: '(#4) Application request limit reached', type: 'OAuthException', code: 4, is_transient: true } } });
+    const first = await s.query(TWO_USERS);
+    expect(codesByPath(first)).toEqual({ 'users.0.profile': 'RATE_LIMITED', 'users.1.profile': 'RATE_LIMITED' });
+    clock.advance(30);
+    const second = await s.query(TWO_USERS);
+    expect(second.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
+    // Rate limiting wins over is_transient: not retried either.
+    expect(s.emulator.requests).toHaveLength(1);
   });
 
   it('waits estimated_time_to_regain_access minutes from the business-use-case header', async () => {

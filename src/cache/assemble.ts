@@ -95,8 +95,12 @@ class OldestValue {
 }
 
 /** Failures a stale value may hide: the Graph API is down, overloaded or throttling (breaker open included). */
+/** Failures a stale value may hide: the Graph API is down, overloaded or throttling (breaker open included), or refuses the Page token. */
 function servesStale(error: Error): error is GatewayError {
-  return error instanceof GatewayError && (error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.RATE_LIMITED);
+  return (
+    error instanceof GatewayError &&
+    (error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.RATE_LIMITED || error.code === ErrorCode.UPSTREAM_AUTH_FAILED)
+  );
 }
 
 function ageSeconds(now: number, at: number): number {

@@ -6,6 +6,7 @@ import type { GatewayConfig, PageConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { compose, type Caller } from '../core/lookup.js';
 import { GraphClient } from '../graph-api/client.js';
+import type { Logger } from '../observability/logger.js';
 import { Breaker } from '../pages/breaker.js';
 import type { CallerBudgets } from '../pages/budgets.js';
 import { Capabilities } from '../pages/capabilities.js';
@@ -14,6 +15,8 @@ import type { Page } from '../pages/page.js';
 import { SharedThrottle } from '../pages/shared-throttle.js';
 import { Throttle } from '../pages/throttle.js';
 import type { RedisConnection } from '../redis/connection.js';
+import { TokenHealth } from '../pages/token.js';
+import { checkToken } from '../pages/token-check.js';
 import { probeAccess } from './access-probe.js';
 import { batches, sendBatch } from './layers/batch.js';
 import { failFast } from './layers/breaker.js';
@@ -26,7 +29,9 @@ import { fetchTime } from './layers/fetch-time.js';
 import { retries } from './layers/retry.js';
 import { sharedThrottle } from './layers/shared-throttle.js';
 import { shedding } from './layers/shedding.js';
+import { splitWhenTooLarge } from './layers/split.js';
 import { throttled } from './layers/throttle.js';
+import { tokenGuard, tokenWatch } from './layers/token-guard.js';
 import { tracedExchanges } from './layers/traced.js';
 
 /** An operator asking for the Page's status: a person waiting, one batch at most. */
@@ -42,6 +47,7 @@ export interface ChainDependencies {
   readonly budgets: CallerBudgets;
   /** Redis, with REDIS_URL: every instance then learns when a Page is throttled. */
   readonly redis: RedisConnection | undefined;
+  readonly logger: Logger;
 }
 
 /**
@@ -49,7 +55,7 @@ export interface ChainDependencies {
  * down this list to the HTTP client; each answer comes back up through it.
  */
 export function pageChain(page: PageConfig, dependencies: ChainDependencies): Page {
-  const { config, clock, metrics, cacheStore, redis } = dependencies;
+  const { config, clock, metrics, cacheStore, redis, logger } = dependencies;
   // Keyed by the Page, never by its token: the cache, budgets and shared throttle state.
   const key = pageKey({ pageId: page.id, accessToken: page.token });
   const client = new GraphClient({
@@ -70,9 +76,13 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
         clock,
       })
     : undefined;
-  const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
+  const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs, usageProbeMs: config.usageProbeIntervalMs }, clock);
   const breaker = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
+  const token = new TokenHealth({ probeIntervalMs: config.tokenProbeIntervalMs, pageId: page.id }, clock, logger);
+  // Rotated in place (Page.rotate): the chain and its state stay.
+  let credentials = { token: page.token, appSecret: page.appSecret };
+  const guard = tokenGuard(token);
   const throttleInRedis = redis && new SharedThrottle(redis, throttleKey(key), throttle, clock);
 
   const post = sendBatch(client);
@@ -90,6 +100,10 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     failFast(breaker),
     // With OTEL_EXPORTER_OTLP_ENDPOINT set: a span per batch call (status, sub-requests, attempt).
     config.tracing ? tracedExchanges({ baseUrl: config.graphApiUrl, pageId: page.id }) : undefined,
+    // A batch refused as too large (code 1, "reduce the amount of data") asked again once, in two halves.
+    splitWhenTooLarge(),
+    // What each exchange says of the Page token (refused as a whole: invalid; answered: valid).
+    tokenWatch(token),
   ];
 
   const lookup = compose(
@@ -100,6 +114,8 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       fetchTime(clock),
       // Failed lookups and fields by code, on /metrics.
       countErrors(metrics),
+      // While the Graph API refuses the token: UPSTREAM_AUTH_FAILED at once, one probe per TOKEN_PROBE_INTERVAL_MS.
+      guard,
       // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
       shedding(
         throttle,
@@ -118,12 +134,28 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     post,
   );
   // pageStatus(probePsid:) learns field access past the cache and what degradation remembers.
-  const probe = compose([deadline(config.upstreamTimeoutMs), ...upstreamLayers], post);
+  const probe = compose([guard, deadline(config.upstreamTimeoutMs), ...upstreamLayers], post);
+  const appId = config.appId;
 
   return {
     id: page.id,
-    appSecret: page.appSecret,
+    get appSecret() {
+      return credentials.appSecret;
+    },
     lookup,
+    token,
+    rotate: (newToken, appSecret) => {
+      if (newToken === credentials.token && appSecret === credentials.appSecret) return;
+      credentials = { token: newToken, appSecret };
+      client.setCredentials(newToken, appSecret);
+      token.rotated();
+    },
+    checkToken: async () => {
+      // The app's own secret (APP_SECRET) makes the app access token, whatever the Page's proof uses.
+      const secret = config.appSecret;
+      if (appId === undefined || secret === undefined) return;
+      await checkToken(client, token, { token: credentials.token, appId, appSecret: secret, pageId: page.id }, logger, clock);
+    },
     cache,
     throttle,
     breaker,

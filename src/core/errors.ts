@@ -21,6 +21,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface GraphErrorRef {
   readonly code: number | undefined;
   readonly subcode: number | undefined;
+  /** Asking again the same way never succeeds (code 1 "reduce the amount of data"): no retry. */
+  readonly final?: boolean;
 }
 
 /** An error the gateway means a client to see: its message and extensions pass unmasked. */
@@ -50,10 +52,10 @@ export function hasCode(error: unknown, code: ErrorCode): error is GatewayError 
 export const badUserInput = (message: string, extensions?: Record<string, unknown>) =>
   new GatewayError(ErrorCode.BAD_USER_INPUT, message, extensions);
 
-export const upstreamUnavailable = (reason: string) =>
+export const upstreamUnavailable = (reason: string, graph?: GraphErrorRef) =>
   new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The Graph API could not be reached or gave no usable answer.', {
     reason,
-  });
+  }, graph);
 
 /**
  * The Graph API throttles the Page (or its app): every caller waits. `scope: "page"` tells it apart
@@ -66,12 +68,15 @@ export const rateLimited = (extensions: { retryAfterSeconds?: number } = {}, gra
 export const notFound = (graph?: GraphErrorRef) =>
   new GatewayError(ErrorCode.NOT_FOUND, 'No Messenger user with this PSID exists for this Page.', {}, graph);
 
-/** The Graph API refused the gateway's own credentials: the operator's problem, not the client's. */
-export const upstreamAuthFailed = (graph?: GraphErrorRef) =>
+/**
+ * The Graph API refused the gateway's own credentials: the operator's problem, not the client's.
+ * `reason` names the kind (expired, password_changed, app_removed, proof, invalid) when known.
+ */
+export const upstreamAuthFailed = (graph?: GraphErrorRef, reason?: string) =>
   new GatewayError(
     ErrorCode.UPSTREAM_AUTH_FAILED,
     'The gateway could not authenticate to the Graph API. The operator must check its Page token and app secret.',
-    {},
+    reason === undefined ? {} : { reason },
     graph,
   );
 

@@ -37,7 +37,7 @@ export type ProfileOutcome =
 export type ProfileResult = ProfileOutcome | Error;
 
 /** A failure asking again may cure (the Graph API unreachable, overloaded, or answering nothing usable): what retries re-ask and the breaker counts. */
-export const isTransient = (result: ProfileResult): boolean => hasCode(result, ErrorCode.UPSTREAM_UNAVAILABLE);
+export const isTransient = (result: ProfileResult): boolean => hasCode(result, ErrorCode.UPSTREAM_UNAVAILABLE) && result.graph?.final !== true;
 
 /** What a layer answers for a list of requests: one result per request, in order. */
 export interface Answer {

@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { UserParent, ProfileParent } from '../graphql/parents.js';
 import type { GraphAdReferral } from '../core/profile.js';
-import type { PageStatusReport, FieldReport, UsageReport } from '../pages/status.js';
+import type { PageStatusReport, FieldReport, UsageReport, TokenReport } from '../pages/status.js';
 import type { GatewayContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -65,9 +65,10 @@ export type FieldStatus =
   | 'UNKNOWN';
 
 /**
- * Usage figures from the Graph API's headers, in whole percent of the quota; throttling starts at
- * 100. Taken from `X-Business-Use-Case-Usage` when present (the highest entry of each figure), else
- * from `X-App-Usage`.
+ * Usage figures from the Graph API's headers, in whole percent of the quota (above 100 is seen).
+ * Taken from `X-Business-Use-Case-Usage` when present (the highest entry of each figure), else from
+ * whichever of `X-App-Usage` and `X-Page-Usage` reads higher. At 100 or more without a refusal or a
+ * regain time, one lookup per `USAGE_PROBE_INTERVAL_MS` goes through to read them again.
  */
 export type GraphApiUsage = {
   readonly __typename?: 'GraphApiUsage';
@@ -184,6 +185,11 @@ export type PageStatus = {
    * time, or a rate-limit answer); 0 when it calls freely.
    */
   readonly throttledForSeconds: Scalars['Int']['output'];
+  /**
+   * The Page token's health: from `debug_token` when `APP_ID` and `APP_SECRET` are set (at start and
+   * every `TOKEN_CHECK_INTERVAL`), else from what lookups taught the gateway.
+   */
+  readonly token: TokenStatus;
   /** The usage the Graph API reported in its latest answer for this Page; null before any call. */
   readonly usage?: Maybe<GraphApiUsage>;
 };
@@ -237,6 +243,44 @@ export type QueryUserArgs = {
 export type QueryUsersArgs = {
   pageId?: InputMaybe<Scalars['ID']['input']>;
   psids: ReadonlyArray<Scalars['ID']['input']>;
+};
+
+/** Why a Page token is refused; also `extensions.reason` of `UPSTREAM_AUTH_FAILED`, in lower case. */
+export type TokenProblem =
+  /** The app was removed or is not installed (Graph 190/458). */
+  | 'APP_REMOVED'
+  /** Expired (Graph 190/463). */
+  | 'EXPIRED'
+  /** Invalid for another reason (Graph 190, 102). */
+  | 'INVALID'
+  /** Invalidated by a password change (Graph 190/460). */
+  | 'PASSWORD_CHANGED'
+  /** appsecret_proof refused: the app secret does not match the token's app. */
+  | 'PROOF';
+
+/** The state of a Page token. */
+export type TokenState =
+  /** The Graph API refused it: lookups fail fast with `UPSTREAM_AUTH_FAILED` (stale cached values served) until a probe succeeds or the token is replaced. */
+  | 'INVALID'
+  /** Nothing learnt yet, or just replaced. */
+  | 'UNKNOWN'
+  /** The Graph API accepted it (an answer, or `debug_token`). */
+  | 'VALID';
+
+/** What the gateway knows of a Page token. */
+export type TokenStatus = {
+  readonly __typename?: 'TokenStatus';
+  /** When the state was last learnt (ISO 8601); null before anything was. */
+  readonly checkedAt?: Maybe<Scalars['String']['output']>;
+  /** When the app's access to the Page's users' data expires (ISO 8601), per `debug_token`; null when unknown. */
+  readonly dataAccessExpiresAt?: Maybe<Scalars['String']['output']>;
+  /** When the token expires (ISO 8601), per `debug_token`; null when it never does or was not checked. */
+  readonly expiresAt?: Maybe<Scalars['String']['output']>;
+  /** Why the Graph API refuses the token; null unless `state` is `INVALID`. */
+  readonly reason?: Maybe<TokenProblem>;
+  /** The permissions the token carries, per `debug_token`; null when not checked. */
+  readonly scopes?: Maybe<ReadonlyArray<Scalars['String']['output']>>;
+  readonly state: TokenState;
 };
 
 
@@ -328,6 +372,9 @@ export type ResolversTypes = {
   ProfileSource: ProfileSource;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TokenProblem: TokenProblem;
+  TokenState: TokenState;
+  TokenStatus: ResolverTypeWrapper<TokenReport>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -345,6 +392,7 @@ export type ResolversParentTypes = {
   PageStatus: PageStatusReport;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
+  TokenStatus: TokenReport;
 };
 
 export type AdReferralResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AdReferral'] = ResolversParentTypes['AdReferral']> = {
@@ -396,6 +444,7 @@ export type PageStatusResolvers<ContextType = GatewayContext, ParentType extends
   graphApiVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   pageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   throttledForSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['TokenStatus'], ParentType, ContextType>;
   usage?: Resolver<Maybe<ResolversTypes['GraphApiUsage']>, ParentType, ContextType>;
 };
 
@@ -403,6 +452,15 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   pageStatus?: Resolver<ResolversTypes['PageStatus'], ParentType, ContextType, Partial<QueryPageStatusArgs>>;
   user?: Resolver<ResolversTypes['MessengerUser'], ParentType, ContextType, RequireFields<QueryUserArgs, 'psid'>>;
   users?: Resolver<ReadonlyArray<ResolversTypes['MessengerUser']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'psids'>>;
+};
+
+export type TokenStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TokenStatus'] = ResolversParentTypes['TokenStatus']> = {
+  checkedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dataAccessExpiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['TokenProblem']>, ParentType, ContextType>;
+  scopes?: Resolver<Maybe<ReadonlyArray<ResolversTypes['String']>>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['TokenState'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
@@ -414,5 +472,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageStatus?: PageStatusResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  TokenStatus?: TokenStatusResolvers<ContextType>;
 };
 

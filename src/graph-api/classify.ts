@@ -18,6 +18,31 @@ export type Classified = GatewayError | UnexpectedUpstreamError | typeof NO_PROF
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80001, 80006]);
 const AUTH_CODES = new Set([102, 104, 190]);
 const NONEXISTING_FIELD = /nonexisting field \(([^)]+)\)/i;
+// Answers from before ~2016 say this without subcode 33.
+const OBJECT_DOES_NOT_EXIST = /Unsupported get request\. Object with ID .* does not exist/i;
+// Code 1 with this text never succeeds when asked again as is: the batch must shrink.
+const REDUCE_DATA = /reduce the amount of data/i;
+
+/**
+ * Code 230 is two things: "(#230) User consent is required to access user profile" (a user who
+ * never wrote to the Page: no profile, not an error) and "(#230) Requires pages_messaging
+ * permission" (a real permission problem). Told apart by the message, the only difference.
+ * Instagram's consent answer has the same text; this is the one place that reads it.
+ */
+function isMissingConsent(error: GraphErrorBody | undefined): boolean {
+  return error?.code === 230 && /user consent is required/i.test(error.message ?? '');
+}
+
+/** Why a Page token was refused, from the error's code, subcode and (for the proof) message. */
+type TokenProblem = 'expired' | 'password_changed' | 'app_removed' | 'proof' | 'invalid';
+
+function tokenProblem(code: number | undefined, subcode: number | undefined, message: string): TokenProblem {
+  if (code === 100 || /appsecret_proof/i.test(message)) return 'proof';
+  if (subcode === 463) return 'expired';
+  if (subcode === 460) return 'password_changed';
+  if (subcode === 458) return 'app_removed';
+  return 'invalid';
+}
 
 /**
  * The one mapping from a Graph API error (HTTP status plus error envelope) to what the client
@@ -31,12 +56,12 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
   const message = error?.message ?? '';
   const graph = { code, subcode };
 
-  if ((code === 100 && subcode === 2018218) || code === 551) return NO_PROFILE;
-  if (code === 100 && (subcode === 33 || subcode === 2018001)) {
+  if ((code === 100 && subcode === 2018218) || code === 551 || isMissingConsent(error)) return NO_PROFILE;
+  if (code === 100 && (subcode === 33 || subcode === 2018001 || (subcode === undefined && OBJECT_DOES_NOT_EXIST.test(message)))) {
     return notFound(graph);
   }
   if ((code !== undefined && AUTH_CODES.has(code)) || (code === 100 && /appsecret_proof/i.test(message))) {
-    return upstreamAuthFailed(graph);
+    return upstreamAuthFailed(graph, tokenProblem(code, subcode, message));
   }
   if (code !== undefined && RATE_LIMIT_CODES.has(code)) {
     return rateLimited({}, graph);
@@ -48,6 +73,9 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
   if (nonexisting) {
     const field = nonexisting[1]!;
     return nonexistingField(isGraphField(field) ? field : undefined, graph);
+  }
+  if (code === 1 && REDUCE_DATA.test(message)) {
+    return upstreamUnavailable('Graph API asked for less data', { ...graph, final: true });
   }
   if (code === 1 || code === 2 || error?.is_transient === true || httpStatus >= 500) {
     return upstreamUnavailable(`Graph API error ${code ?? 'without code'} (HTTP ${httpStatus})`);
@@ -63,14 +91,18 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
 
 /**
  * The `error` member of a parsed body, when the body is a Graph API error envelope, keeping only
- * members of the documented types: a code that is not a number is no code.
+ * members of the documented types: a code that is neither a number nor a string of digits is no code.
  */
 export function errorEnvelope(body: unknown): GraphErrorBody | undefined {
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
   const error = body.error;
   if (typeof error !== 'object' || error === null) return undefined;
   const raw = error as Record<string, unknown>;
-  const integer = (value: unknown) => (Number.isSafeInteger(value) ? (value as number) : undefined);
+  // A code sent as a string ("200") is seen from the real API: read it as the number it spells.
+  const integer = (value: unknown) => {
+    const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+    return Number.isSafeInteger(n) ? (n as number) : undefined;
+  };
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   return {
     message: text(raw.message),

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { unzip } from 'node:zlib';
 import { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { upstreamUnavailable } from '../core/errors.js';
@@ -59,7 +61,7 @@ export class GraphClient {
   private readonly pool: Pool;
   private readonly path: string;
   /** `access_token=…[&appsecret_proof=…]`, form-encoded. */
-  private readonly credentials: string;
+  private credentials: string;
 
   constructor(private readonly options: GraphClientOptions) {
     const url = new URL(options.baseUrl);
@@ -70,10 +72,7 @@ export class GraphClient {
       maxResponseSize: options.maxResponseBytes,
     });
     this.path = `${url.pathname.replace(/\/+$/, '')}/${options.version}/`;
-    this.credentials = new URLSearchParams({
-      access_token: options.accessToken,
-      ...(options.appSecret ? { appsecret_proof: appSecretProof(options.accessToken, options.appSecret) } : {}),
-    }).toString();
+    this.credentials = encodeCredentials(options.accessToken, options.appSecret);
   }
 
   /**
@@ -95,12 +94,37 @@ export class GraphClient {
     return answer;
   }
 
-  private async exchange(relativeUrls: readonly string[], signal: AbortSignal | undefined): Promise<BatchAnswer> {
-    // The credentials' part of the form is encoded once, at construction.
-    const form = `${this.credentials}&include_headers=false&batch=${encodeURIComponent(
+  /**
+   * Replaces the token (and app secret) for exchanges that start from now on; those under way
+   * finish with the form they were sent with.
+   */
+  setCredentials(accessToken: string, appSecret: string | undefined): void {
+    this.credentials = encodeCredentials(accessToken, appSecret);
+  }
+
+  /**
+   * Asks debug_token about `inputToken` with an app access token (`APP_ID|APP_SECRET`). Sent as a
+   * batch sub-request, so that the Page token travels in the form body, never in a URL. The answer
+   * is debug_token's `data` object, or the error that failed the exchange.
+   */
+  async debugToken(inputToken: string, appId: string, appSecret: string, signal?: AbortSignal): Promise<{ ok: true; data: unknown } | { ok: false; error: Error }> {
+    const appToken = `${appId}|${appSecret}`;
+    const relativeUrl = `debug_token?${new URLSearchParams({ input_token: inputToken }).toString()}`;
+    const answer = await this.exchange([relativeUrl], signal, encodeCredentials(appToken, appSecret));
+    if (!answer.ok) return { ok: false, error: answer.error };
+    const entry = answer.entries[0];
+    const body = entry ? parseJson(entry.body) : undefined;
+    const envelope = errorEnvelope(body);
+    if (entry?.code === 200 && !envelope && typeof body === 'object' && body !== null && 'data' in body) return { ok: true, data: body.data };
+    const classified = envelope ? classifyGraphError(entry?.code ?? 0, envelope) : undefined;
+    return { ok: false, error: classified instanceof Error ? classified : upstreamUnavailable('Unusable debug_token answer') };
+  }
+
+  private async exchange(relativeUrls: readonly string[], signal: AbortSignal | undefined, credentials = this.credentials): Promise<BatchAnswer> {
+    // The credentials' part of the form is encoded once, when they are set.
+    const form = `${credentials}&include_headers=false&batch=${encodeURIComponent(
       JSON.stringify(relativeUrls.map((relative_url) => ({ method: 'GET', relative_url }))),
     )}`;
-
     let statusCode: number;
     let headers: IncomingHttpHeaders;
     let text: string;
@@ -108,20 +132,21 @@ export class GraphClient {
       const response = await this.pool.request({
         method: 'POST',
         path: this.path,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'accept-encoding': 'gzip, deflate' },
         body: form,
         signal: signal ?? AbortSignal.timeout(this.options.timeoutMs),
       });
       statusCode = response.statusCode;
       headers = response.headers;
-      text = await response.body.text();
+      text = await decoded(Buffer.from(await response.body.arrayBuffer()), headers['content-encoding'], this.options.maxResponseBytes);
     } catch (error) {
       return { ok: false, error: upstreamUnavailable(describeTransportError(error)), status: undefined, headers: undefined };
     }
 
     const body = parseJson(text);
-    if (statusCode === 200 && Array.isArray(body) && body.length === relativeUrls.length && body.every(isBatchEntry)) {
-      return { ok: true, entries: body, status: statusCode, headers };
+    const entries = Array.isArray(body) ? body.map(batchEntry) : undefined;
+    if (statusCode === 200 && entries?.length === relativeUrls.length && entries.every((entry) => entry !== undefined)) {
+      return { ok: true, entries, status: statusCode, headers };
     }
     const envelope = errorEnvelope(body);
     let error: Error;
@@ -141,11 +166,38 @@ export class GraphClient {
   }
 }
 
-function isBatchEntry(value: unknown): value is BatchEntry {
-  if (value === null) return true;
-  if (typeof value !== 'object') return false;
+function encodeCredentials(accessToken: string, appSecret: string | undefined): string {
+  return new URLSearchParams({
+    access_token: accessToken,
+    ...(appSecret ? { appsecret_proof: appSecretProof(accessToken, appSecret) } : {}),
+  }).toString();
+}
+
+/** A batch entry as documented, its code read as a number even when sent as a string ("200"); undefined when unusable. */
+function batchEntry(value: unknown): BatchEntry | undefined {
+  if (value === null) return null;
+  if (typeof value !== 'object') return undefined;
   const entry = value as { code?: unknown; body?: unknown };
-  return Number.isSafeInteger(entry.code) && typeof entry.body === 'string';
+  const code = typeof entry.code === 'string' && /^\d{3}$/.test(entry.code) ? Number(entry.code) : entry.code;
+  return Number.isSafeInteger(code) && typeof entry.body === 'string' ? { code: code as number, body: entry.body } : undefined;
+}
+
+const unzipAsync = promisify(unzip);
+
+/**
+ * The body as text, inflated when the Graph API compressed it. Inflating stops at the same size cap
+ * as the compressed body had (maxOutputLength): a small compressed bomb is refused, not inflated.
+ */
+async function decoded(raw: Buffer, encoding: string | string[] | undefined, maxBytes: number): Promise<string> {
+  const coding = String(encoding ?? 'identity').trim().toLowerCase();
+  if (coding === 'identity' || coding === '') return raw.toString('utf8');
+  if (coding !== 'gzip' && coding !== 'deflate') throw new UnsupportedEncoding(coding);
+  // unzip reads gzip and zlib-wrapped deflate alike, by their header.
+  return (await unzipAsync(raw, { maxOutputLength: maxBytes })).toString('utf8');
+}
+
+class UnsupportedEncoding extends Error {
+  readonly code = 'UNSUPPORTED_CONTENT_ENCODING';
 }
 
 function describeTransportError(error: unknown): string {

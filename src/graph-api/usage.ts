@@ -19,12 +19,15 @@ interface BusinessUseCaseUsage extends UsageFigures {
 /** What one answer's usage headers say. */
 export interface Usage {
   readonly app: UsageFigures | undefined;
+  /** X-Page-Usage: the Page token's own quota, seen on answers to Page-token calls (above 100 % too). */
+  readonly page: UsageFigures | undefined;
   readonly businessUseCases: readonly BusinessUseCaseUsage[];
 }
 
-/** Parses X-App-Usage and X-Business-Use-Case-Usage; anything malformed is ignored. */
+/** Parses X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage; anything malformed is ignored. */
 export function parseUsage(headers: IncomingHttpHeaders | undefined): Usage {
   const app = figures(parseJson(header(headers, 'x-app-usage') ?? ''));
+  const page = figures(parseJson(header(headers, 'x-page-usage') ?? ''));
   const businessUseCases: BusinessUseCaseUsage[] = [];
   const buc = parseJson(header(headers, 'x-business-use-case-usage') ?? '');
   if (typeof buc === 'object' && buc !== null && !Array.isArray(buc)) {
@@ -43,12 +46,13 @@ export function parseUsage(headers: IncomingHttpHeaders | undefined): Usage {
       }
     }
   }
-  return { app, businessUseCases };
+  return { app, page, businessUseCases };
 }
 
-/** The figures that decide throttling: the business-use-case entries when there are any, else the app's. */
+/** The figures that decide throttling: the business-use-case entries when there are any, else the app's and the Page's. */
 function deciding(usage: Usage): readonly UsageFigures[] {
-  return usage.businessUseCases.length > 0 ? usage.businessUseCases : usage.app ? [usage.app] : [];
+  if (usage.businessUseCases.length > 0) return usage.businessUseCases;
+  return [usage.app, usage.page].filter((f): f is UsageFigures => f !== undefined);
 }
 
 /** The highest percentage among the figures that decide throttling (business use case wins). */
@@ -62,7 +66,13 @@ export function decidingUsage(
   headers: IncomingHttpHeaders | undefined,
 ): { readonly figures: UsageFigures; readonly header: string } | undefined {
   const figures = deciding(usage);
-  const raw = header(headers, usage.businessUseCases.length > 0 ? 'x-business-use-case-usage' : 'x-app-usage');
+  const name =
+    usage.businessUseCases.length > 0
+      ? 'x-business-use-case-usage'
+      : usage.page && (!usage.app || peakOf([usage.page]) > peakOf([usage.app]))
+        ? 'x-page-usage'
+        : 'x-app-usage';
+  const raw = header(headers, name);
   if (figures.length === 0 || raw === undefined) return undefined;
   const peak = (name: keyof UsageFigures) => Math.max(...figures.map((f) => f[name]));
   return { figures: { call_count: peak('call_count'), total_cputime: peak('total_cputime'), total_time: peak('total_time') }, header: raw };
@@ -74,7 +84,7 @@ export function decidingUsage(
  * precaution, and either quota running out stops every caller.
  */
 export function highestPercent(usage: Usage): number {
-  return peakOf(usage.app ? [usage.app, ...usage.businessUseCases] : usage.businessUseCases);
+  return peakOf([usage.app, usage.page, ...usage.businessUseCases].filter((f): f is UsageFigures => f !== undefined));
 }
 
 function peakOf(figures: readonly UsageFigures[]): number {

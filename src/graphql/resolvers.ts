@@ -1,10 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { fieldUnavailable, upstreamUnavailable } from '../core/errors.js';
-import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
+import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers, TokenProblem, TokenState } from '../generated/graphql.js';
 import { existsInVersion, fieldFacts, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { ValueSource } from '../core/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../core/profile.js';
-import { pageStatus, type FieldReport, type PageStatusReport } from '../pages/status.js';
+import { pageStatus, type FieldReport, type PageStatusReport, type TokenReport } from '../pages/status.js';
 import type { GatewayContext } from './context.js';
 import type { ProfileParent, UserParent } from './parents.js';
 import { selectedProfileFields } from './projection.js';
@@ -98,6 +98,8 @@ const FIELD_STATUS: Readonly<Record<FieldReport['status'], FieldStatus>> = {
   'unavailable-on-version': 'UNAVAILABLE_ON_VERSION',
   unknown: 'UNKNOWN',
 };
+const TOKEN_STATE: Readonly<Record<TokenReport['state'], TokenState>> = { valid: 'VALID', invalid: 'INVALID', unknown: 'UNKNOWN' };
+const TOKEN_PROBLEMS: ReadonlySet<string> = new Set<TokenProblem>(['EXPIRED', 'PASSWORD_CHANGED', 'APP_REMOVED', 'PROOF', 'INVALID']);
 const BREAKER_STATE: Readonly<Record<PageStatusReport['breaker'], BreakerState>> = { closed: 'CLOSED', open: 'OPEN', 'half-open': 'HALF_OPEN' };
 
 /**
@@ -144,6 +146,17 @@ export const resolvers: Resolvers = {
     pageId: (status) => status.pageId ?? null,
     usage: (status) => status.usage ?? null,
     breaker: (status) => BREAKER_STATE[status.breaker],
+  },
+  TokenStatus: {
+    state: (token) => TOKEN_STATE[token.state],
+    reason: (token) => {
+      const reason = token.reason?.toUpperCase();
+      return reason !== undefined && TOKEN_PROBLEMS.has(reason) ? (reason as TokenProblem) : null;
+    },
+    expiresAt: (token) => token.expiresAt ?? null,
+    dataAccessExpiresAt: (token) => token.dataAccessExpiresAt ?? null,
+    scopes: (token) => token.scopes ?? null,
+    checkedAt: (token) => token.checkedAt ?? null,
   },
   FieldAccess: {
     permission: (access) => access.permission ?? null,

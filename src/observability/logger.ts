@@ -4,6 +4,16 @@ import { secretsOf, type GatewayConfig, type SecretSetting } from '../config.js'
 
 export type Logger = PinoLogger;
 
+// Private: each logger's list of secrets to scrub, so that secrets loaded later (a rotated token) join it.
+const scrubbed = new WeakMap<Logger, string[]>();
+
+/** Adds secrets (a reloaded configuration's) to those scrubbed from every line the logger writes. */
+export function scrubMore(logger: Logger, secrets: readonly string[]): void {
+  const forms = scrubbed.get(logger);
+  if (!forms) return;
+  for (const form of scrubForms(secrets)) if (!forms.includes(form)) forms.push(form);
+}
+
 /** Keys whose values never reach a log line, wherever they appear (up to three levels deep). */
 const REDACTED_KEYS = [
   'access_token',
@@ -34,7 +44,8 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
     (prettyOutput
       ? pretty({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
       : bufferedStdout());
-  return pino(
+  const forms = scrubForms(secretsOf(config));
+  const logger = pino(
     {
       level: config.logLevel,
       redact: {
@@ -42,8 +53,14 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
         censor: '[redacted]',
       },
     },
-    scrubbing(out, secretsOf(config)),
+    scrubbing(out, forms),
   );
+  scrubbed.set(logger, forms);
+  return logger;
+}
+
+function scrubForms(secrets: readonly string[]): string[] {
+  return [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]))];
 }
 
 /**
@@ -57,10 +74,8 @@ function bufferedStdout(): DestinationStream {
   return destination;
 }
 
-/** Replaces each secret, raw, JSON-escaped or URL-encoded, in every line before it is written. */
-function scrubbing(out: DestinationStream, secrets: readonly string[]): DestinationStream {
-  const forms = [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]))];
-  if (forms.length === 0) return out;
+/** Replaces each secret, raw, JSON-escaped or URL-encoded, in every line before it is written (`forms` may grow). */
+function scrubbing(out: DestinationStream, forms: readonly string[]): DestinationStream {
   return {
     write(line: string) {
       let clean = line;

@@ -5,6 +5,7 @@ import type { Breaker } from './breaker.js';
 import type { UpstreamExchange } from '../graph-api/client.js';
 import type { LookupCall, ProfileResult } from '../core/lookup.js';
 import type { Throttle } from './throttle.js';
+import type { TokenHealth } from './token.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { CallerLookupResult, CountCallerLookups } from './budgets.js';
 
@@ -13,6 +14,7 @@ interface ObservedPage {
   readonly id: string | undefined;
   readonly breaker: Breaker;
   readonly throttle: Throttle;
+  readonly token: TokenHealth;
 }
 
 const FIGURES = ['call_count', 'total_cputime', 'total_time'] as const;
@@ -111,27 +113,52 @@ export class UpstreamMetrics {
   }
 }
 
-/** Each Page's breaker and latest Graph API usage, read when /metrics is scraped. */
-export function observePages(metrics: GatewayMetrics, pages: readonly ObservedPage[]): void {
+const TOKEN_STATES = ['valid', 'invalid', 'unknown'] as const;
+
+/** Each Page's breaker, token and latest Graph API usage, read when /metrics is scraped (the Pages as configured then). */
+export function observePages(metrics: GatewayMetrics, registry: { readonly all: readonly ObservedPage[] }, clock: () => number): void {
   const label = (page: ObservedPage) => page.id ?? 'default';
+  metrics.gauge({
+    name: 'gateway_page_token_state',
+    help: 'State of each Page token, one series per state set to 1 for the current one: valid, invalid (the Graph API refuses it; lookups fail fast), unknown.',
+    labelNames: ['page', 'state'],
+    collect() {
+      this.reset();
+      for (const page of registry.all) for (const state of TOKEN_STATES) this.set({ page: label(page), state }, page.token.state === state ? 1 : 0);
+    },
+  });
+  metrics.gauge({
+    name: 'gateway_page_token_expires_in_seconds',
+    help: 'Seconds until each Page token (or its data access, whichever first) expires, per debug_token (APP_ID and APP_SECRET); absent for a token that never expires or was not checked.',
+    labelNames: ['page'],
+    collect() {
+      this.reset();
+      for (const page of registry.all) {
+        const facts = page.token.facts;
+        const soonest = Math.min(facts?.expiresAt ?? Infinity, facts?.dataAccessExpiresAt ?? Infinity);
+        if (Number.isFinite(soonest)) this.set({ page: label(page) }, Math.round((soonest - clock()) / 1000));
+      }
+    },
+  });
   metrics.gauge({
     name: 'gateway_breaker_state',
     help: 'Circuit breaker of each Page: 0 closed, 1 open, 2 half-open (probing).',
     labelNames: ['page'],
     collect() {
-      for (const page of pages) this.set({ page: label(page) }, BREAKER_GAUGE[page.breaker.state]);
+      for (const page of registry.all) this.set({ page: label(page) }, BREAKER_GAUGE[page.breaker.state]);
     },
   });
   metrics.gauge({
     name: 'gateway_rate_limit_usage_percent',
-    help: 'Latest usage the Graph API reported per Page (X-App-Usage as header="app", the highest X-Business-Use-Case-Usage entry as header="business_use_case").',
+    help: 'Latest usage the Graph API reported per Page (X-App-Usage as header="app", X-Page-Usage as header="page", the highest X-Business-Use-Case-Usage entry as header="business_use_case").',
     labelNames: ['page', 'header', 'figure'],
     collect() {
-      for (const page of pages) {
+      for (const page of registry.all) {
         const latest = page.throttle.latest;
         if (!latest) continue;
         for (const figure of FIGURES) {
           if (latest.app) this.set({ page: label(page), header: 'app', figure }, latest.app[figure]);
+          if (latest.page) this.set({ page: label(page), header: 'page', figure }, latest.page[figure]);
           if (latest.businessUseCases.length > 0) {
             const peak = Math.max(...latest.businessUseCases.map((b) => b[figure]));
             this.set({ page: label(page), header: 'business_use_case', figure }, peak);
@@ -145,7 +172,7 @@ export function observePages(metrics: GatewayMetrics, pages: readonly ObservedPa
     help: 'Seconds until the gateway calls the Graph API again for each Page (0 when not throttled).',
     labelNames: ['page'],
     collect() {
-      for (const page of pages) this.set({ page: label(page) }, page.throttle.retryAfterSeconds() ?? 0);
+      for (const page of registry.all) this.set({ page: label(page) }, page.throttle.retryAfterSeconds() ?? 0);
     },
   });
 }

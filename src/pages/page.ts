@@ -5,10 +5,12 @@ import type { Lookup } from '../core/lookup.js';
 import type { Breaker } from './breaker.js';
 import type { Capabilities, ProbeResult } from './capabilities.js';
 import type { Throttle } from './throttle.js';
+import type { TokenHealth } from './token.js';
 
 /** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
 export interface Page {
   readonly id: string | undefined;
+  /** Current app secret (it may rotate): webhook signatures are checked with it. */
   readonly appSecret: string | undefined;
   /** The Page's lookups with every layer applied: what the per-operation loaders call. */
   readonly lookup: Lookup;
@@ -17,6 +19,15 @@ export interface Page {
   readonly throttle: Throttle;
   readonly breaker: Breaker;
   readonly capabilities: Capabilities;
+  /** What the gateway knows of the Page's token: lookups fail fast while it is refused. */
+  readonly token: TokenHealth;
+  /**
+   * Takes a new token and app secret (hot rotation) for lookups that start from now on; the
+   * Page's cache, throttle, breaker and budgets stay, keyed by its id.
+   */
+  rotate(token: string, appSecret: string | undefined): void;
+  /** Asks debug_token about the token (with APP_ID and APP_SECRET; otherwise does nothing). */
+  checkToken(): Promise<void>;
   /**
    * Learns now which of `fields` the app may read, with one batch call for one user: each
    * permission's fields asked alone, past the cache and what degradation remembers.

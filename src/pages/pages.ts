@@ -7,16 +7,46 @@ import type { Page } from './page.js';
  * kept per Page: each has its own chain (chain/index.ts).
  */
 export class Pages {
-  readonly all: readonly Page[];
+  /** Every Page served now; replaced as a whole when the configuration is reloaded. */
+  all: readonly Page[];
   /** The Page of `user`/`users` without a pageId: PAGE_ID's, or the only one. */
-  readonly default: Page | undefined;
-  private readonly byId = new Map<string, Page>();
+  default: Page | undefined;
+  private byId = new Map<string, Page>();
 
   /** `start` builds one Page's chain (chain/index.ts). */
-  constructor(config: GatewayConfig, start: (page: PageConfig) => Page) {
+  constructor(
+    config: GatewayConfig,
+    private readonly start: (page: PageConfig) => Page,
+  ) {
     this.all = configuredPages(config).map(start);
     if (this.all.length === 0) throw new TypeError('Pages needs at least one configured Page');
-    for (const page of this.all) if (page.id) this.byId.set(page.id, page);
+    this.index(config);
+  }
+
+  /**
+   * Takes a reloaded configuration: a Page kept (same id, or the PAGE_ACCESS_TOKEN one) keeps its
+   * chain and state and takes its new token and secret; a new Page gets a chain; a Page no longer
+   * listed stops being served, its connections closed once their exchanges end. Operations that
+   * already hold a Page finish on it.
+   */
+  async update(config: GatewayConfig): Promise<void> {
+    const configured = configuredPages(config);
+    if (configured.length === 0) throw new TypeError('Pages needs at least one configured Page');
+    const before = new Map(this.all.map((page) => [page.id, page] as const));
+    const next = configured.map((page) => {
+      const kept = before.get(page.id);
+      if (!kept) return this.start(page);
+      before.delete(page.id);
+      kept.rotate(page.token, page.appSecret);
+      return kept;
+    });
+    this.all = next;
+    this.index(config);
+    await Promise.all([...before.values()].map((page) => page.close()));
+  }
+
+  private index(config: GatewayConfig): void {
+    this.byId = new Map(this.all.flatMap((page) => (page.id ? [[page.id, page] as const] : [])));
     this.default = config.pageAccessToken ? this.all[0] : this.all.length === 1 ? this.all[0] : undefined;
   }
 

@@ -3,7 +3,18 @@ import type { BreakerState } from './breaker.js';
 import type { FieldAccess } from './capabilities.js';
 import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { Psid } from '../core/ids.js';
-import type { Page } from '../pages/page.js';
+import type { Page } from './page.js';
+import type { TokenHealth, TokenState } from './token.js';
+
+/** A Page token's health as reported (GraphQL `TokenStatus`); times are ISO 8601. */
+export interface TokenReport {
+  readonly state: TokenState;
+  readonly reason: string | undefined;
+  readonly expiresAt: string | undefined;
+  readonly dataAccessExpiresAt: string | undefined;
+  readonly scopes: readonly string[] | undefined;
+  readonly checkedAt: string | undefined;
+}
 
 type FieldStatus = 'available' | 'permission-required' | 'unavailable-on-version' | 'unknown';
 
@@ -33,6 +44,7 @@ export interface PageStatusReport {
   readonly usage: UsageReport | undefined;
   readonly throttledForSeconds: number;
   readonly breaker: BreakerState;
+  readonly token: TokenReport;
 }
 
 export interface PageStatusOptions {
@@ -84,6 +96,19 @@ export async function pageStatus(page: Page, { graphApiVersion, referralCapture,
     },
     throttledForSeconds: page.throttle.retryAfterSeconds() ?? 0,
     breaker: page.breaker.state,
+    token: tokenReport(page.token),
+  };
+}
+
+function tokenReport(health: TokenHealth): TokenReport {
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    state: health.state,
+    reason: health.reason,
+    expiresAt: iso(health.facts?.expiresAt),
+    dataAccessExpiresAt: iso(health.facts?.dataAccessExpiresAt),
+    scopes: health.facts?.scopes,
+    checkedAt: iso(health.checkedAt),
   };
 }
 

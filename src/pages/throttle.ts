@@ -5,6 +5,11 @@ import { decidingUsage, parseUsage, peakPercent, regainMinutes, type Usage, type
 export interface ThrottleOptions {
   /** Back-off after a rate-limit answer that says nothing about when to come back. */
   readonly defaultBackoffMs: number;
+  /**
+   * While usage reads 100 % or more without a refusal and without a regain time, one lookup per
+   * this interval goes through: the quota's window rolls, and each answer brings a fresh figure.
+   */
+  readonly usageProbeMs: number;
 }
 
 /** Usage figures as last reported, with the ones that decide throttling and the header they came in. */
@@ -14,12 +19,16 @@ export type LatestUsage = Usage & {
 };
 
 /**
- * Stops calls to the Graph API while it says the quota is used up: a usage header at 100%, a
- * positive estimated_time_to_regain_access, or a rate-limit error code. Calling on would only
- * prolong the throttling, since every sub-request counts against the quota.
+ * Stops calls to the Graph API while it says the quota is used up: a positive
+ * estimated_time_to_regain_access or a rate-limit error code. Calling on would only prolong the
+ * throttling, since every sub-request counts against the quota. A usage figure at 100 % alone is
+ * no refusal: the window rolls, so one lookup per `usageProbeMs` goes through to read it again.
  */
 export class Throttle {
   private until = 0;
+  /** Usage read ≥ 100 % with neither a refusal nor a regain time. */
+  private saturated = false;
+  private nextUsageProbe = 0;
   /** The latest usage figures seen, with when (by the clock): for metrics, bulk shedding and the Page's status. */
   latest: LatestUsage | undefined;
   private lastRaw: string | undefined;
@@ -37,14 +46,30 @@ export class Throttle {
 
   /** Seconds until calls may resume, or undefined when they may go ahead now. */
   retryAfterSeconds(): number | undefined {
-    const wait = this.until - this.clock();
+    const now = this.clock();
+    const wait = Math.max(this.until, this.saturated ? this.nextUsageProbe : 0) - now;
     return wait > 0 ? Math.ceil(wait / 1000) : undefined;
+  }
+
+  /**
+   * Whether a lookup may call now: undefined when it may, else the seconds to wait. While usage
+   * is saturated, the first lookup after each `usageProbeMs` is let through.
+   */
+  admit(): number | undefined {
+    const now = this.clock();
+    if (this.until > now) return Math.ceil((this.until - now) / 1000);
+    if (!this.saturated) return undefined;
+    if (now >= this.nextUsageProbe) {
+      this.nextUsageProbe = now + this.options.usageProbeMs;
+      return undefined;
+    }
+    return Math.ceil((this.nextUsageProbe - now) / 1000);
   }
 
   /** Reads the usage headers of any answer. */
   observe(headers: IncomingHttpHeaders | undefined): void {
     // Most answers repeat the previous figures: parse only what changed.
-    const raw = `${String(headers?.['x-app-usage'] ?? '')}\n${String(headers?.['x-business-use-case-usage'] ?? '')}`;
+    const raw = `${String(headers?.['x-app-usage'] ?? '')}\n${String(headers?.['x-page-usage'] ?? '')}\n${String(headers?.['x-business-use-case-usage'] ?? '')}`;
     let usage = this.lastUsage;
     if (raw !== this.lastRaw || !usage) {
       const parsed = parseUsage(headers);
@@ -52,17 +77,21 @@ export class Throttle {
     }
     this.lastRaw = raw;
     this.lastUsage = usage;
-    if (!usage.app && usage.businessUseCases.length === 0) return;
+    if (!usage.app && !usage.page && usage.businessUseCases.length === 0) return;
     this.latest = { ...usage, at: this.clock() };
     const minutes = regainMinutes(usage);
+    const saturated = minutes === 0 && peakPercent(usage) >= 100;
+    // This answer is itself a fresh reading: the next one is due an interval from now.
+    if (saturated && !this.saturated) this.nextUsageProbe = this.clock() + this.options.usageProbeMs;
+    this.saturated = saturated;
     if (minutes > 0) this.blockFor(minutes * 60_000);
-    else if (peakPercent(usage) >= 100) this.blockFor(this.options.defaultBackoffMs);
   }
 
   /** A rate-limit error code arrived: back off as the headers say, else for the default. */
   backOff(headers: IncomingHttpHeaders | undefined): void {
     this.observe(headers);
-    if (this.retryAfterSeconds() === undefined) this.blockFor(this.options.defaultBackoffMs);
+    // A refusal is no mere reading: the wait between readings at 100 % does not stand in for the back-off.
+    if (this.until <= this.clock()) this.blockFor(this.options.defaultBackoffMs);
   }
 
   /** Blocks calls until `at` (another instance learnt the Page is throttled); a longer block stays. */

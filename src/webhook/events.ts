@@ -42,13 +42,18 @@ export function eventsOf(payload: unknown, now: number): PageEvents[] {
   const { object, entry } = payload as { object?: unknown; entry?: unknown };
   if (object !== 'page' || !Array.isArray(entry)) throw new MalformedDelivery('not a Page delivery');
   return entry.map((raw: unknown) => {
-    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as { id?: unknown; messaging?: unknown };
+    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as { id?: unknown; messaging?: unknown; standby?: unknown };
     const pageId = idOf(e.id);
     if (!pageId) throw new MalformedDelivery('entry without id');
     const referrals: Referral[] = [];
     const senders = new Set<Psid>();
     let skipped = 0;
-    for (const event of Array.isArray(e.messaging) ? (e.messaging as (RawMessaging | null)[]) : []) {
+    // A handover-protocol app that is not the thread's owner gets `standby` instead of `messaging`:
+    // the same events, read for referrals and freshness alike (the gateway never replies to either).
+    // pass_thread_control / take_thread_control events have no user content and are skipped below.
+    const list = (value: unknown) => (Array.isArray(value) ? (value as (RawMessaging | null)[]) : []);
+    const events = [...list(e.messaging), ...list(e.standby)];
+    for (const event of events) {
       const id = idOf(event?.sender?.id);
       const psid = id === undefined ? undefined : parsePsid(id);
       if (!event || !psid) continue;

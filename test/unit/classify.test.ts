@@ -90,9 +90,50 @@ describe('classifyGraphError', () => {
   });
 });
 
+describe('real answer shapes', () => {
+  it('(#230) "User consent is required" is no profile; "(#230) Requires pages_messaging permission" is PERMISSION_REQUIRED', () => {
+    expect(classifyGraphError(403, body(230, undefined, '(#230) User consent is required to access user profile'))).toBe(NO_PROFILE);
+    expect((classifyGraphError(403, body(230, undefined, '(#230) Requires pages_messaging permission to manage the object')) as GatewayError).code).toBe(ErrorCode.PERMISSION_REQUIRED);
+  });
+
+  it('"Object with ID … does not exist" without subcode 33 is NOT_FOUND; under another code it is not', () => {
+    const message = "Unsupported get request. Object with ID '123' does not exist, cannot be loaded due to missing permissions";
+    expect((classifyGraphError(400, body(100, undefined, message)) as GatewayError).code).toBe(ErrorCode.NOT_FOUND);
+    expect(classifyGraphError(400, body(12345, undefined, message))).toBeInstanceOf(UnexpectedUpstreamError);
+  });
+
+  it('code 4 with is_transient: true is RATE_LIMITED', () => {
+    expect((classifyGraphError(400, { code: 4, is_transient: true, message: 'x' }) as GatewayError).code).toBe(ErrorCode.RATE_LIMITED);
+  });
+
+  it('code 1 "reduce the amount of data" is final (never asked again as is); another code 1 is transient', () => {
+    const reduce = classifyGraphError(500, { code: 1, is_transient: false, message: "Please reduce the amount of data you're asking for, then retry your request" }) as GatewayError;
+    expect(reduce.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(reduce.graph?.final).toBe(true);
+    expect((classifyGraphError(500, body(1)) as GatewayError).graph?.final).toBeUndefined();
+  });
+
+  it.each([
+    [190, 460, 'password_changed'],
+    [190, 463, 'expired'],
+    [190, 458, 'app_removed'],
+    [190, 467, 'invalid'],
+    [102, undefined, 'invalid'],
+  ])('auth failure %s/%s names its reason: %s', (code, subcode, reason) => {
+    expect((classifyGraphError(400, body(code, subcode)) as GatewayError).extensions.reason).toBe(reason);
+  });
+
+  it('a refused appsecret_proof names the proof', () => {
+    const error = classifyGraphError(400, { code: 100, type: 'GraphMethodException', message: 'Invalid appsecret_proof provided in the API argument' }) as GatewayError;
+    expect(error.extensions).toMatchObject({ code: ErrorCode.UPSTREAM_AUTH_FAILED, reason: 'proof' });
+  });
+});
+
 describe('errorEnvelope', () => {
   it.each<[string, unknown, GraphErrorBody | undefined]>([
     ['an envelope', { error: { code: 4, message: 'x' } }, { code: 4, message: 'x' }],
+    ['a code sent as a string', { error: { code: '200', error_subcode: '2018247' } }, { code: 200, error_subcode: 2018247 }],
+    ['a code that is no number', { error: { code: 'two hundred' } }, {}],
     ['a profile', { id: '1', name: 'A' }, undefined],
     ['null', null, undefined],
     ['a string', 'error', undefined],

@@ -89,7 +89,7 @@ describe('highestPercent (what bulk shedding compares)', () => {
 describe('Throttle', () => {
   const make = () => {
     let t = 1_000_000;
-    const throttle = new Throttle({ defaultBackoffMs: 30_000 }, () => t);
+    const throttle = new Throttle({ defaultBackoffMs: 30_000, usageProbeMs: 5000 }, () => t);
     return { throttle, advance: (ms: number) => (t += ms) };
   };
 
@@ -100,16 +100,37 @@ describe('Throttle', () => {
     expect(throttle.latest?.app?.call_count).toBe(99);
   });
 
-  it('blocks for the default back-off at 100%, then lets calls through', () => {
+  it('at 100% without a regain time, lets one call through per usageProbeMs instead of blocking', () => {
     const { throttle, advance } = make();
     throttle.observe({ 'x-app-usage': appUsage(100) });
-    expect(throttle.retryAfterSeconds()).toBe(30);
-    advance(29_001);
-    expect(throttle.retryAfterSeconds()).toBe(1); // 999 ms left rounds up
-    advance(998);
-    expect(throttle.retryAfterSeconds()).toBe(1);
+    // That answer was a reading: the next is due an interval later.
+    expect(throttle.admit()).toBe(5);
+    expect(throttle.retryAfterSeconds()).toBe(5);
+    advance(4_999);
+    expect(throttle.admit()).toBe(1);
     advance(1);
-    expect(throttle.retryAfterSeconds()).toBeUndefined();
+    expect(throttle.admit()).toBeUndefined(); // the probe
+    expect(throttle.admit()).toBe(5);
+    advance(5000);
+    expect(throttle.admit()).toBeUndefined();
+    throttle.observe({ 'x-app-usage': appUsage(60) });
+    expect(throttle.admit()).toBeUndefined();
+    expect(throttle.admit()).toBeUndefined();
+  });
+
+  it('a refusal with usage at 100 % and no regain time backs off for the default, not the reading interval', () => {
+    const { throttle } = make();
+    throttle.backOff({ 'x-app-usage': appUsage(100) });
+    expect(throttle.admit()).toBe(30);
+    expect(throttle.retryAfterSeconds()).toBe(30);
+  });
+
+  it('reads X-Page-Usage, above 100 % too', () => {
+    const { throttle } = make();
+    throttle.observe({ 'x-page-usage': JSON.stringify({ call_count: 855, total_cputime: 12, total_time: 125 }) });
+    expect(throttle.latest?.page?.call_count).toBe(855);
+    expect(throttle.latest?.deciding?.header).toContain('855');
+    expect(throttle.admit()).toBe(5);
   });
 
   it('blocks for the regain minutes, even when usage reads below 100%', () => {
@@ -125,7 +146,7 @@ describe('Throttle', () => {
   it('a shorter block does not cut a longer one short', () => {
     const { throttle } = make();
     throttle.observe({ 'x-business-use-case-usage': buc({ '1': [bucEntry(50, 2)] }) });
-    throttle.observe({ 'x-app-usage': appUsage(100) });
+    throttle.backOff({ 'x-app-usage': appUsage(100) });
     expect(throttle.retryAfterSeconds()).toBe(120);
   });
 

@@ -47,10 +47,11 @@ export function batches(): LookupLayer {
 function toResult(entry: BatchEntry): ProfileResult {
   if (entry === null) return upstreamUnavailable('The Graph API did not finish this lookup in time');
   const body = parseJson(entry.body);
-  if (entry.code === 200 && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+  // An error envelope is an error whatever the entry's code: code 200 with one is seen.
+  const envelope = errorEnvelope(body);
+  if (!envelope && entry.code === 200 && typeof body === 'object' && body !== null && !Array.isArray(body)) {
     return { kind: 'profile', data: body };
   }
-  const envelope = errorEnvelope(body);
   if (!envelope) {
     return upstreamUnavailable(`Unusable answer for a lookup (HTTP ${entry.code})`);
   }

@@ -4,11 +4,11 @@ import type { Throttle } from '../../pages/throttle.js';
 
 /**
  * Fails fast with RATE_LIMITED (and retryAfterSeconds), with no upstream call, while the Page is
- * throttled; reads the usage headers of every answer and backs off on rate-limit codes.
+ * throttled (or, with usage saturated, between two lookups let through to read it again); reads the usage headers of every answer and backs off on rate-limit codes.
  */
 export function throttled(throttle: Throttle): LookupLayer {
   return (next) => async (requests, call) => {
-    const wait = throttle.retryAfterSeconds();
+    const wait = throttle.admit();
     if (wait !== undefined) return { results: requests.map(() => rateLimited({ retryAfterSeconds: wait })) };
     const answer = await next(requests, call);
     throttle.observe(answer.headers);

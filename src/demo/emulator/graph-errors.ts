@@ -19,6 +19,12 @@ export function envelope(e: EmulatedError): { error: Record<string, unknown> } {
   return { error: { ...e.error, fbtrace_id: randomBytes(8).toString('base64url') } };
 }
 
+const TOKEN_MESSAGES = {
+  458: 'Error validating access token: User has not authorized application.',
+  460: 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+  463: 'Error validating access token: Session has expired on Friday, 04-Dec-26 10:00:00 PST. The current time is Friday, 04-Dec-26 11:00:00 PST.',
+} as const;
+
 const err = (status: number, code: number, message: string, type = 'OAuthException', more: object = {}): EmulatedError => ({
   status,
   error: { message, type, code, ...more },
@@ -30,8 +36,9 @@ export const GraphErrors = {
   missingToken: () => err(400, 104, 'An access token is required to request this resource.'),
   missingProof: () => err(400, 100, 'API calls from the server require an appsecret_proof argument', 'GraphMethodException'),
   invalidProof: () => err(400, 100, 'Invalid appsecret_proof provided in the API argument', 'GraphMethodException'),
+  // A PSID's node type, as real answers name it.
   nonexistingField: (field: string) =>
-    err(400, 100, `(#100) Tried accessing nonexisting field (${field}) on node type (User)`),
+    err(400, 100, `(#100) Tried accessing nonexisting field (${field}) on node type (MessengerPageScopedID)`),
   insufficientPermission: (status = 400) =>
     err(status, 100, '(#100) Insufficient permission to access user profile.', 'OAuthException', { error_subcode: 2018247 }),
   objectNotFound: (id: string) =>
@@ -42,6 +49,22 @@ export const GraphErrors = {
       'GraphMethodException',
       { error_subcode: 33 },
     ),
+  /** Answers from before ~2016: the same text without subcode 33. */
+  legacyObjectNotFound: (id: string) =>
+    err(400, 100, `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, 'GraphMethodException'),
+  /** A user who never wrote to the Page: no profile (HTTP 403 seen). */
+  consentRequired: () => err(403, 230, '(#230) User consent is required to access user profile'),
+  /** The same code for a real permission problem. */
+  requiresPagesMessaging: () => err(403, 230, '(#230) Requires pages_messaging permission to manage the object'),
+  /** A dead Page token: 458 app removed, 460 password changed, 463 expired. */
+  tokenRefused: (subcode: 458 | 460 | 463) =>
+    err(400, 190, TOKEN_MESSAGES[subcode], 'OAuthException', { error_subcode: subcode }),
+  /** Never succeeds when asked again as is: the batch must shrink. */
+  reduceData: () => err(500, 1, "Please reduce the amount of data you're asking for, then retry your request", 'OAuthException', { is_transient: false }),
+  /** Code 4 arrives with is_transient: true; the rate limit is what counts. */
+  rateLimitedTransient: () => err(400, 4, '(#4) Application request limit reached', 'OAuthException', { is_transient: true }),
+  /** Code 2 also comes with HTTP 400. */
+  serviceError400: () => err(400, 2, 'An unexpected error has occurred. Please retry your request later.', 'OAuthException', { is_transient: true }),
   noMatchingUser: () => err(400, 100, 'No matching user found', 'OAuthException', { error_subcode: 2018001 }),
   noProfile: () => err(400, 100, 'No profile available for this user.', 'OAuthException', { error_subcode: 2018218 }),
   blockedByUser: () => err(400, 551, 'This person isn\'t available right now.', 'OAuthException', { error_subcode: 1545041 }),

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, demoUsers, type UserRecord } from './data.js';
 import { envelope, GraphErrors, type EmulatedError } from './graph-errors.js';
 import { isVersionSegment, olderThan, readJson } from './versions.js';
@@ -48,6 +49,15 @@ export interface EmulatorOptions {
    * @default 200 per user of the Page, the Messenger business-use-case limit
    */
   readonly pageCallBudget?: number;
+  /** The app, for debug_token: its app access token is `<id>|<secret>`. */
+  readonly app?: { readonly id: string; readonly secret: string };
+}
+
+/** What debug_token says of a token (Unix seconds; 0 = never). */
+export interface EmulatedTokenInfo {
+  readonly expiresAt: number;
+  readonly dataAccessExpiresAt: number;
+  readonly scopes: readonly string[];
 }
 
 /** A fault applied to the next `times` HTTP requests (after recording them). */
@@ -68,6 +78,13 @@ export interface Fault {
   readonly nullEntries?: true | readonly string[];
   /** Extra response headers, e.g. usage headers. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Batch entries as some real answers shape them: `code` as a string ("200"), or an error
+   * envelope with code 200.
+   */
+  readonly entryShape?: 'string-code' | 'error-with-200';
+  /** Answer with a gzip body that inflates to this many bytes (compressed, a few KiB). */
+  readonly gzipBomb?: number;
 }
 
 export interface RecordedSubRequest {
@@ -85,6 +102,8 @@ export interface RecordedRequest {
   /** Query and body parameters, except `batch`. */
   readonly params: Readonly<Record<string, string>>;
   readonly batch: readonly RecordedSubRequest[] | undefined;
+  /** The Accept-Encoding header, when sent. */
+  readonly acceptEncoding: string | undefined;
 }
 
 interface Answer {
@@ -106,6 +125,11 @@ export class GraphEmulator {
   private readonly waiters: { readonly count: number; readonly resolve: () => void }[] = [];
   private appCalls = 0;
   private readonly pageCalls = new Map<string, number>();
+  /** Tokens beyond each Page's own (a rotation), by token. */
+  private readonly extraTokens = new Map<string, EmulatedPage>();
+  /** Tokens the Graph API now refuses, with the 190 subcode it gives. */
+  private readonly refused = new Map<string, 458 | 460 | 463>();
+  private readonly tokenInfo = new Map<string, EmulatedTokenInfo>();
   private server: Server | undefined;
   url = '';
 
@@ -150,13 +174,34 @@ export class GraphEmulator {
     page.users.set(psid, record);
   }
 
+  /** From now on the token is refused with 190 and this subcode (458 app removed, 460 password changed, 463 expired). */
+  refuseToken(token: string, subcode: 458 | 460 | 463): void {
+    this.refused.set(token, subcode);
+  }
+
+  /** A new token for a Page (a rotation); the Page's other tokens stay valid unless refused. */
+  addToken(token: string, pageId = this.pages[0]!.id): void {
+    const page = this.pages.find((p) => p.id === pageId);
+    if (!page) throw new TypeError(`Unknown emulated page ${pageId}`);
+    this.extraTokens.set(token, page);
+    this.refused.delete(token);
+  }
+
+  /** What debug_token answers for the token. @default never expires, data access in 90 days, the profile permissions */
+  setTokenInfo(token: string, info: EmulatedTokenInfo): void {
+    this.tokenInfo.set(token, info);
+  }
+
   setPermissions(permissions: readonly Permission[]): void {
     this.permissions = new Set(permissions);
   }
 
-  /** Forgets recorded requests, pending faults and usage counts. */
+  /** Forgets recorded requests, pending faults, usage counts and token changes. */
   reset(): void {
     this.requests.length = 0;
+    this.refused.clear();
+    this.extraTokens.clear();
+    this.tokenInfo.clear();
     this.faults.length = 0;
     this.appCalls = 0;
     this.pageCalls.clear();
@@ -194,6 +239,7 @@ export class GraphEmulator {
       url: req.url ?? '/',
       params: recordedParams,
       batch: Array.isArray(batch) ? batch.map(describeSubRequest) : undefined,
+      acceptEncoding: req.headers['accept-encoding'],
     });
 
     for (const waiter of this.waiters.filter((w) => this.requests.length >= w.count)) {
@@ -209,13 +255,18 @@ export class GraphEmulator {
       return;
     }
     const headers = { ...fault?.headers };
+    if (fault?.gzipBomb !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'gzip', ...headers });
+      res.end(gzipSync(Buffer.alloc(fault.gzipBomb, 0x20)));
+      return;
+    }
     if (fault?.status !== undefined || fault?.rawBody !== undefined) {
       res.writeHead(fault.status ?? 200, { 'content-type': 'application/json; charset=UTF-8', ...headers });
       res.end(fault.rawBody ?? '');
       return;
     }
     const answer = fault?.error ? errorAnswer(fault.error) : this.route(req.method ?? 'GET', url.pathname, params, batch, fault);
-    this.send(res, answer, params.access_token, headers);
+    this.send(res, answer, params.access_token, headers, String(req.headers['accept-encoding'] ?? ''));
   }
 
   private route(method: string, pathname: string, params: Record<string, string>, batch: unknown, fault: Fault | undefined): Answer {
@@ -226,6 +277,14 @@ export class GraphEmulator {
 
     const auth = this.authenticate(params);
     if ('status' in auth) return auth;
+    if ('app' in auth) {
+      if (method === 'POST' && segments.length === 0) return this.appBatch(batch);
+      // The documented form, which puts the inspected token in the URL; the gateway uses the batch.
+      if (method === 'GET' && segments[0] === 'debug_token' && segments.length === 1 && params.input_token) {
+        return { status: 200, body: { data: this.debugToken(params.input_token) } };
+      }
+      return errorAnswer(GraphErrors.unknownPath(pathname));
+    }
 
     if (method === 'POST' && segments.length === 0) return this.batch(auth.page, version, params, batch, fault);
     if (method === 'GET' && segments.length === 0 && params.ids !== undefined) return errorAnswer(GraphErrors.unsupportedIds());
@@ -236,10 +295,14 @@ export class GraphEmulator {
     return errorAnswer(GraphErrors.unknownPath(pathname));
   }
 
-  private authenticate(params: Record<string, string>): { page: EmulatedPage } | Answer {
+  private authenticate(params: Record<string, string>): { page: EmulatedPage } | { app: true } | Answer {
     const token = params.access_token;
     if (!token) return errorAnswer(GraphErrors.missingToken());
-    const page = this.pages.find((p) => p.token === token);
+    const app = this.options.app;
+    if (app && token === `${app.id}|${app.secret}`) return { app: true };
+    const refused = this.refused.get(token);
+    if (refused) return errorAnswer(GraphErrors.tokenRefused(refused));
+    const page = this.pageOf(token);
     if (!page) return errorAnswer(GraphErrors.invalidToken());
     const secret = this.options.appSecret;
     if (secret) {
@@ -250,6 +313,45 @@ export class GraphEmulator {
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return errorAnswer(GraphErrors.invalidProof());
     }
     return { page };
+  }
+
+  private pageOf(token: string | undefined): EmulatedPage | undefined {
+    return token === undefined ? undefined : (this.pages.find((p) => p.token === token) ?? this.extraTokens.get(token));
+  }
+
+  /** The app access token's batch: debug_token sub-requests only. */
+  private appBatch(batch: unknown): Answer {
+    if (!Array.isArray(batch)) return errorAnswer(GraphErrors.badBatch('The parameter batch must be a JSON array'));
+    const body = batch.map((raw: unknown) => {
+      const sub = describeSubRequest(raw);
+      const input = new URLSearchParams(sub.relativeUrl.split('?', 2)[1] ?? '').get('input_token');
+      if (sub.id !== 'debug_token' || !input) return { code: 400, body: JSON.stringify(envelope(GraphErrors.unknownPath(sub.relativeUrl))) };
+      return { code: 200, body: JSON.stringify({ data: this.debugToken(input) }) };
+    });
+    return { status: 200, body };
+  }
+
+  private debugToken(token: string): Record<string, unknown> {
+    const page = this.pageOf(token);
+    const refused = this.refused.get(token);
+    const info = this.tokenInfo.get(token) ?? {
+      expiresAt: 0,
+      dataAccessExpiresAt: Math.floor(Date.now() / 1000) + 90 * 24 * 3600,
+      scopes: ['pages_messaging', 'pages_show_list', ...this.permissions],
+    };
+    if (!page || refused) {
+      const error = refused ? GraphErrors.tokenRefused(refused).error : GraphErrors.invalidToken().error;
+      return { is_valid: false, scopes: [], error: { code: error.code, subcode: error.error_subcode, message: error.message } };
+    }
+    return {
+      app_id: this.options.app?.id,
+      type: 'PAGE',
+      profile_id: page.id,
+      is_valid: true,
+      expires_at: info.expiresAt,
+      data_access_expires_at: info.dataAccessExpiresAt,
+      scopes: info.scopes,
+    };
   }
 
   private batch(page: EmulatedPage, version: string, params: Record<string, string>, batch: unknown, fault: Fault | undefined): Answer {
@@ -265,8 +367,10 @@ export class GraphEmulator {
         sub.method !== 'GET'
           ? errorAnswer(GraphErrors.badBatch(`Unsupported method ${sub.method} in batch`))
           : this.lookup(page, sub.id, sub.fields?.join(','), version, true);
+      const failed = answer.status !== 200;
+      const code = fault?.entryShape === 'string-code' ? String(answer.status) : fault?.entryShape === 'error-with-200' && failed ? 200 : answer.status;
       return {
-        code: answer.status,
+        code,
         ...(withHeaders ? { headers: [{ name: 'Content-Type', value: 'text/javascript; charset=UTF-8' }] } : {}),
         body: JSON.stringify(answer.body),
       };
@@ -315,12 +419,13 @@ export class GraphEmulator {
   }
 
   private usageHeaders(token: string | undefined): Record<string, string> {
-    const percent = (used: number, budget: number) => Math.min(100, Math.floor((used / Math.max(1, budget)) * 100));
+    // Not capped at 100: real answers report more (855 % seen).
+    const percent = (used: number, budget: number) => Math.floor((used / Math.max(1, budget)) * 100);
     const app = percent(this.appCalls, this.options.appCallBudget ?? 100_000);
     const headers: Record<string, string> = {
       'x-app-usage': JSON.stringify({ call_count: app, total_cputime: Math.floor(app / 2), total_time: Math.floor(app / 2) }),
     };
-    const page = this.pages.find((p) => p.token === token);
+    const page = this.pageOf(token);
     if (page) {
       // Messenger BUC: 200 calls per engaged user per rolling 24 h.
       const buc = percent(this.pageCalls.get(page.id) ?? 0, this.options.pageCallBudget ?? 200 * Math.max(1, page.users.size));
@@ -333,15 +438,19 @@ export class GraphEmulator {
     return headers;
   }
 
-  private send(res: ServerResponse, answer: Answer, token: string | undefined, extra: Record<string, string>): void {
+  private send(res: ServerResponse, answer: Answer, token: string | undefined, extra: Record<string, string>, acceptEncoding: string): void {
     const body = JSON.stringify(answer.body);
+    // Real answers carry Vary: Accept-Encoding and honour gzip.
+    const gzip = /\bgzip\b/i.test(acceptEncoding);
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=UTF-8',
+      vary: 'Accept-Encoding',
       'x-fb-trace-id': Math.random().toString(36).slice(2, 13),
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       ...this.usageHeaders(token),
       ...extra,
     });
-    res.end(body);
+    res.end(gzip ? gzipSync(body) : body);
   }
 
   /** HTTP control surface for an emulator running as its own process (benchmarks, manual tests). */

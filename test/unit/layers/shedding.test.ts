@@ -12,7 +12,7 @@ const appUsage = (percent: number) => ({ 'x-app-usage': JSON.stringify({ call_co
 
 function layered() {
   const clock = testClock();
-  const throttle = new Throttle({ defaultBackoffMs: 60_000 }, clock.now);
+  const throttle = new Throttle({ defaultBackoffMs: 60_000, usageProbeMs: 5_000 }, clock.now);
   const shedCounts: [string, number][] = [];
   const { next, seen } = fakeNext();
   const lookup = shedding(throttle, { atPercent: AT_PERCENT, onShed: (caller, count) => shedCounts.push([caller.name, count]) }, clock.now)(next);

@@ -10,7 +10,7 @@ const rateLimitCode = () => classifyGraphError(400, { code: 4, message: 'Applica
 
 function layered(answer: Parameters<typeof fakeNext>[0]) {
   const clock = testClock();
-  const throttle = new Throttle({ defaultBackoffMs: BACKOFF_MS }, clock.now);
+  const throttle = new Throttle({ defaultBackoffMs: BACKOFF_MS, usageProbeMs: 5_000 }, clock.now);
   const { next, seen } = fakeNext(answer);
   return { lookup: throttled(throttle)(next), seen, clock, throttle };
 }
@@ -36,16 +36,20 @@ describe('throttle layer', () => {
     expect(seen.map((s) => s.requests)).toEqual([[request(1), request(2)], [request(3)]]);
   });
 
-  it('reads the usage headers of every answer: at 100 % it stops calling', async () => {
-    const { lookup, seen, throttle } = layered((requests) => ({
+  it('reads the usage headers of every answer: at 100 % without a refusal it lets one lookup through per usage probe interval', async () => {
+    const { lookup, seen, throttle, clock } = layered((requests) => ({
       ...answerAll(requests),
       headers: { 'x-app-usage': JSON.stringify({ call_count: 100, total_cputime: 1, total_time: 1 }) },
     }));
     const answered = await lookup([request(1)], {});
     expect(answered.results).toEqual([profile()]);
     expect(throttle.latest).toMatchObject({ app: { call_count: 100 } });
-    expect((await lookup([request(2)], {})).results[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 60 } });
+    expect((await lookup([request(2)], {})).results[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5 } });
     expect(seen).toHaveLength(1);
+    // The window rolls: one lookup an interval later brings a fresh figure, not a blind minute.
+    clock.advance(5_000);
+    expect((await lookup([request(3)], {})).results).toEqual([profile()]);
+    expect(seen).toHaveLength(2);
   });
 
   it('passes every lookup down while the Page is not throttled', async () => {
