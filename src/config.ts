@@ -474,12 +474,12 @@ function parsePages(env: Env): PageConfig[] {
 const CALLER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 // In JSON a key may hold commas, unlike in the comma-separated GATEWAY_API_KEYS; never spaces (Bearer).
 const CALLER_KEY = /^[\x21-\x7e]{16,256}$/;
-const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute']);
+const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute', 'pages']);
 const MAX_LOOKUPS_PER_MINUTE = 10_000_000;
 
 /**
  * GATEWAY_CALLERS (JSON) or GATEWAY_CALLERS_FILE: `{"<name>": {"key": "…", "priority":
- * "interactive" | "bulk", "lookupsPerMinute": N}}`. Messages never quote a key; a key may not
+ * "interactive" | "bulk", "lookupsPerMinute": N, "pages": ["<page id>", …]}}` (no `pages`: every Page). Messages never quote a key; a key may not
  * serve two callers (nor repeat one of GATEWAY_API_KEYS), or a request could not tell which it is.
  */
 function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
@@ -517,8 +517,17 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     ) {
       throw new ConfigError(name, `needs a whole lookupsPerMinute between 1 and ${MAX_LOOKUPS_PER_MINUTE} for caller ${caller}`);
     }
-    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined };
+    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined, pages: callerPages(name, caller, (value as { pages?: unknown }).pages) };
   });
+}
+
+/** A caller's `pages`: Page ids it may read; absent means every Page. Not checked against PAGES, as a sign-in token's list is not either. */
+function callerPages(name: string, caller: string, pages: unknown): string[] | undefined {
+  if (pages === undefined) return undefined;
+  if (!Array.isArray(pages) || !pages.every((id) => typeof id === 'string' && isNumericId(id))) {
+    throw new ConfigError(name, `needs "pages" to be a list of numeric Page ids for caller ${caller}`);
+  }
+  return [...new Set(pages as string[])];
 }
 
 /**

@@ -115,6 +115,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     return {
       scope,
       pages,
+      caller,
       profiles: (page) => {
         let loader = loaders.get(page);
         if (!loader) loaders.set(page, (loader = new ProfileLoader(page.lookup, call)));

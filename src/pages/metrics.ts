@@ -75,7 +75,7 @@ export class UpstreamMetrics {
   private readonly cacheCounters = new Map<CacheOutcome, { inc(): void }>();
 
   readonly countCallerLookups: CountCallerLookups = (caller, result, count) => {
-    const name = caller?.name ?? NO_CALLER;
+    const name = caller?.metricLabel ?? caller?.name ?? NO_CALLER;
     let counters = this.callerCounters.get(name);
     if (!counters) {
       const child = (of: CallerLookupResult) => this.callerLookups.labels(name, of);
