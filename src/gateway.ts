@@ -7,7 +7,9 @@ import type { Caller } from './core/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
 import { StaleAnswers } from './graphql/plugins/stale-extension.js';
-import { bearerCheck, bearerLookup } from './http/auth.js';
+import { bearerCheck, bearerLookup, bearerOrToken } from './http/auth.js';
+import { corsHandler } from './http/cors.js';
+import { tokenVerifier } from './http/jwt.js';
 import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
@@ -64,6 +66,8 @@ export interface GatewayOptions {
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
+  // First: without a key to check sign-in tokens with, start-up fails before anything is opened.
+  const tokens = config.jwt ? await tokenVerifier(config.jwt, clock, logger) : undefined;
   // OpenTelemetry is loaded only when an OTLP endpoint is configured; without one, not a module of it.
   const tracer: GatewayTracer | undefined = config.tracing
     ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger)
@@ -128,10 +132,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   };
 
   const keys = callerKeys(config);
-  const authenticate = keys.length > 0 ? bearerLookup(keys) : undefined;
+  const byKey = keys.length > 0 ? bearerLookup(keys) : undefined;
+  const authenticate = tokens ? bearerOrToken(byKey, tokens.verify) : byKey;
   if (!authenticate && config.nodeEnv === 'production') {
     logger.error(
-      'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
+      'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS, nor AUTH_JWKS_URL): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
   const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<PageRuntime>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
@@ -168,6 +173,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     apollo,
     context,
     authenticate,
+    signIn: tokens !== undefined,
+    cors: config.corsOrigins.length > 0 ? corsHandler(config.corsOrigins, config.corsMaxAgeSeconds) : undefined,
     maxRequestBytes: config.maxRequestBytes,
     routes: [webhook, ops, explorer].filter((route) => route !== undefined),
     metrics,
@@ -196,6 +203,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         await pages.close();
         await redis?.close();
         await referrals?.close();
+        tokens?.close();
         // Last: the spans of the operations that just finished are exported before the exit.
         await tracer?.close();
       })()),
