@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogs, codesByPath, gatewayUrl, startStack, testClock, type Stack } from './helpers.js';
+import { DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
+import { bucUsage, captureLogs, codesByPath, DEMO_PSIDS, gatewayUrl, generatedPsid, startStack, testClock, type Stack } from './helpers.js';
 import { authEnv, AUDIENCE, bearer, ISSUER, signToken, startJwksServer, testKey, type JwksServer, type TestKey } from './jwks.js';
 import { P1, P2, PETER, twoPages } from './two-pages.js';
 
@@ -130,5 +131,39 @@ describe('sign-in token start-up', () => {
     } finally {
       await stack.close();
     }
+  });
+});
+
+describe('sign-in token priority and budgets', () => {
+  let jwks: JwksServer;
+  let key: TestKey;
+  let stack: Stack;
+  beforeAll(async () => {
+    key = await testKey('k1');
+    jwks = await startJwksServer([key]);
+    stack = await startStack({ env: { ...authEnv(jwks.url), PAGE_ID: DEMO_PAGE_ID, AUTH_JWT_LOOKUPS_PER_MINUTE: '2' } });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await jwks.close();
+  });
+  const as = async (sub: string, claims: Record<string, unknown> = {}) => bearer(await signToken(key, { sub, pages: [DEMO_PAGE_ID], ...claims }));
+  const lookup = async (psid: string, headers: Record<string, string>) => stack.query(`{ user(psid: "${psid}") { profile { firstName } } }`, undefined, headers);
+
+  it('a token whose priority claim says bulk is shed while the Page\'s usage is high; an interactive one is answered', async () => {
+    stack.emulator.injectFault({ headers: bucUsage(80, 0) });
+    expect((await lookup(DEMO_PSIDS.peter, await as('agent-1'))).body.errors).toBeUndefined();
+    const bulk = await lookup(generatedPsid(1), await as('exporter', { priority: 'bulk' }));
+    expect(bulk.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', scope: 'page' });
+    expect((await lookup(generatedPsid(1), await as('agent-1'))).body.errors).toBeUndefined();
+  });
+
+  it('AUTH_JWT_LOOKUPS_PER_MINUTE counts per caller: one agent past it is refused, another is answered', async () => {
+    for (const i of [2, 3]) expect((await lookup(generatedPsid(i), await as('agent-2'))).body.errors).toBeUndefined();
+    stack.emulator.reset();
+    const over = await lookup(generatedPsid(4), await as('agent-2'));
+    expect(over.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', scope: 'caller' });
+    expect(stack.emulator.requests).toHaveLength(0);
+    expect((await lookup(generatedPsid(4), await as('agent-3'))).body.errors).toBeUndefined();
   });
 });
