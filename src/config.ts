@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { appSecretProof } from './graph-api/credentials.js';
 import { existsInVersion, isGraphField, PROFILE_FIELD_OF, type GraphField } from './core/fields.js';
@@ -119,6 +120,34 @@ export interface GatewayConfig {
   readonly usageProbeIntervalMs: number;
   /** Files re-read on SIGHUP and when they change (PAGES_FILE, GATEWAY_CALLERS_FILE, PAGE_ACCESS_TOKEN_FILE). @default [] */
   readonly reloadableFiles: readonly string[];
+  /** Sign-in tokens (JWT) browsers authenticate with; undefined: API keys only. */
+  readonly jwt: JwtConfig | undefined;
+  /** Origins (scheme://host[:port]) whose pages may call /graphql from a browser; `*` only for an open endpoint. @default [] */
+  readonly corsOrigins: readonly string[];
+  /** How long a browser may reuse a preflight's answer, in seconds. @default 600 */
+  readonly corsMaxAgeSeconds: number;
+}
+
+/** How sign-in tokens are checked and what their claims mean (AUTH_JWT_*, AUTH_JWKS_URL). */
+export interface JwtConfig {
+  /** AUTH_JWKS_URL: the issuer's key set, fetched at start and on an unknown `kid`. */
+  readonly jwksUrl: string | undefined;
+  /** AUTH_JWT_PUBLIC_KEY: one key (PEM or JWK JSON), instead of a key set. */
+  readonly publicKey: KeyObject | undefined;
+  /** AUTH_JWT_ISSUER: the `iss` every token must carry. */
+  readonly issuer: string;
+  /** AUTH_JWT_AUDIENCE: an `aud` every token must carry. */
+  readonly audience: string;
+  /** AUTH_JWT_CALLER_CLAIM: the claim that names the caller. @default sub */
+  readonly callerClaim: string;
+  /** AUTH_JWT_PAGES_CLAIM: the claim listing the Page ids it may read; absent means none. @default pages */
+  readonly pagesClaim: string;
+  /** AUTH_JWT_PRIORITY_CLAIM: the claim that says "bulk" for a bulk caller; else interactive. @default priority */
+  readonly priorityClaim: string;
+  /** AUTH_JWT_CLOCK_SKEW_SECONDS: leeway on exp, nbf and iat. @default 30 */
+  readonly clockSkewSeconds: number;
+  /** AUTH_JWT_LOOKUPS_PER_MINUTE: each token caller's budget; undefined: none. */
+  readonly lookupsPerMinute: number | undefined;
 }
 
 const TRACE_SAMPLERS = [
@@ -301,6 +330,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     if (webhookVerifyToken === undefined && !demo) throw new ConfigError('PREFETCH_ON_MESSAGE', 'needs WEBHOOK_VERIFY_TOKEN: messages arrive by webhook');
     if (profileCacheTtl === 0) throw new ConfigError('PREFETCH_ON_MESSAGE', 'needs the profile cache (PROFILE_CACHE_TTL above 0): a prefetch is kept there');
   }
+  const jwt = jwtConfig(env);
+  const corsOrigins = origins(env, 'CORS_ORIGINS');
+  if (corsOrigins.includes('*') && (gatewayApiKeys.length > 0 || callers.length > 0 || jwt)) {
+    throw new ConfigError('CORS_ORIGINS', 'cannot be * while callers authenticate: list the origins of the frontends');
+  }
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
   const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -357,7 +391,71 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     tokenProbeIntervalMs: integer(env, 'TOKEN_PROBE_INTERVAL_MS', 30_000, 100, 86_400_000),
     usageProbeIntervalMs: integer(env, 'USAGE_PROBE_INTERVAL_MS', 5000, 100, 600_000),
     reloadableFiles: ['PAGES_FILE', 'GATEWAY_CALLERS_FILE', 'PAGE_ACCESS_TOKEN_FILE'].flatMap((name) => text(env, name) ?? []),
+    jwt,
+    corsOrigins,
+    corsMaxAgeSeconds: integer(env, 'CORS_MAX_AGE_SECONDS', 600, 0, DAY),
   };
+}
+
+/** CORS_ORIGINS: exact origins, as a browser sends them in `Origin`; or `*` alone. */
+function origins(env: Env, name: string): string[] {
+  const list = (text(env, name) ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  if (list.includes('*')) {
+    if (list.length > 1) throw new ConfigError(name, 'cannot list origins beside *');
+    return list;
+  }
+  for (const origin of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+      throw new ConfigError(name, `must list origins like https://console.example.com (scheme, host, port; no path or trailing slash), got "${origin.slice(0, 80)}"`);
+    }
+  }
+  return [...new Set(list)];
+}
+
+/** The AUTH_* sign-in token settings; undefined when neither AUTH_JWKS_URL nor AUTH_JWT_PUBLIC_KEY is set. */
+function jwtConfig(env: Env): JwtConfig | undefined {
+  const jwksUrl = text(env, 'AUTH_JWKS_URL');
+  const pem = text(env, 'AUTH_JWT_PUBLIC_KEY');
+  if (jwksUrl === undefined && pem === undefined) {
+    const stray = ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'].find((name) => text(env, name) !== undefined);
+    if (stray) throw new ConfigError(stray, 'needs AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY');
+    return undefined;
+  }
+  if (jwksUrl !== undefined && pem !== undefined) throw new ConfigError('AUTH_JWT_PUBLIC_KEY', 'cannot be combined with AUTH_JWKS_URL');
+  const issuer = text(env, 'AUTH_JWT_ISSUER');
+  if (issuer === undefined) throw new ConfigError('AUTH_JWT_ISSUER', 'is required with sign-in tokens: the `iss` your identity provider puts in them');
+  const audience = text(env, 'AUTH_JWT_AUDIENCE');
+  if (audience === undefined) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is required with sign-in tokens: the `aud` your identity provider puts in tokens meant for the gateway');
+  const lookups = text(env, 'AUTH_JWT_LOOKUPS_PER_MINUTE');
+  return {
+    jwksUrl: jwksUrl === undefined ? undefined : baseUrl(env, 'AUTH_JWKS_URL', jwksUrl),
+    publicKey: pem === undefined ? undefined : publicKey('AUTH_JWT_PUBLIC_KEY', pem),
+    issuer,
+    audience,
+    callerClaim: text(env, 'AUTH_JWT_CALLER_CLAIM') ?? 'sub',
+    pagesClaim: text(env, 'AUTH_JWT_PAGES_CLAIM') ?? 'pages',
+    priorityClaim: text(env, 'AUTH_JWT_PRIORITY_CLAIM') ?? 'priority',
+    clockSkewSeconds: integer(env, 'AUTH_JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),
+    lookupsPerMinute: lookups === undefined ? undefined : integer(env, 'AUTH_JWT_LOOKUPS_PER_MINUTE', 0, 1, MAX_LOOKUPS_PER_MINUTE),
+  };
+}
+
+/** A public key in PEM (SPKI) or as a JWK in JSON; never a shared secret, which would let whoever checks tokens also mint them. */
+function publicKey(name: string, raw: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = raw.startsWith('{') ? createPublicKey({ key: JSON.parse(raw) as Record<string, unknown> as never, format: 'jwk' }) : createPublicKey(raw.replace(/\\n/g, '\n'));
+  } catch {
+    throw new ConfigError(name, 'must be a public key in PEM (-----BEGIN PUBLIC KEY-----) or a public JWK in JSON');
+  }
+  if (/PRIVATE KEY/.test(raw) || (raw.startsWith('{') && /"d"\s*:/.test(raw))) throw new ConfigError(name, 'must be the public key, not the private one');
+  return key;
 }
 
 /**
@@ -525,12 +623,12 @@ function parsePages(env: Env): PageConfig[] {
 const CALLER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 // In JSON a key may hold commas, unlike in the comma-separated GATEWAY_API_KEYS; never spaces (Bearer).
 const CALLER_KEY = /^[\x21-\x7e]{16,256}$/;
-const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute']);
+const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute', 'pages']);
 const MAX_LOOKUPS_PER_MINUTE = 10_000_000;
 
 /**
  * GATEWAY_CALLERS (JSON) or GATEWAY_CALLERS_FILE: `{"<name>": {"key": "…", "priority":
- * "interactive" | "bulk", "lookupsPerMinute": N}}`. Messages never quote a key; a key may not
+ * "interactive" | "bulk", "lookupsPerMinute": N, "pages": ["<page id>", …]}}` (no `pages`: every Page). Messages never quote a key; a key may not
  * serve two callers (nor repeat one of GATEWAY_API_KEYS), or a request could not tell which it is.
  */
 function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
@@ -568,8 +666,17 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     ) {
       throw new ConfigError(name, `needs a whole lookupsPerMinute between 1 and ${MAX_LOOKUPS_PER_MINUTE}`, caller);
     }
-    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined };
+    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined, pages: callerPages(name, caller, (value as { pages?: unknown }).pages) };
   });
+}
+
+/** A caller's `pages`: Page ids it may read; absent means every Page. Not checked against PAGES, as a sign-in token's list is not either. */
+function callerPages(name: string, caller: string, pages: unknown): string[] | undefined {
+  if (pages === undefined) return undefined;
+  if (!Array.isArray(pages) || !pages.every((id) => typeof id === 'string' && isNumericId(id))) {
+    throw new ConfigError(name, `needs "pages" to be a list of numeric Page ids for caller ${caller}`);
+  }
+  return [...new Set(pages as string[])];
 }
 
 /**

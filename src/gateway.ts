@@ -6,7 +6,9 @@ import type { Caller } from './core/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
 import { StaleAnswers } from './graphql/plugins/stale-extension.js';
-import { bearerCheck, bearerLookup } from './http/auth.js';
+import { bearerCheck, bearerLookup, bearerOrToken } from './http/auth.js';
+import { corsHandler } from './http/cors.js';
+import { tokenVerifier } from './http/jwt.js';
 import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
@@ -74,6 +76,8 @@ export interface GatewayOptions {
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
+  // First: without a key to check sign-in tokens with, start-up fails before anything is opened.
+  const tokens = config.jwt ? await tokenVerifier(config.jwt, clock, logger) : undefined;
   // OpenTelemetry is loaded only when an OTLP endpoint is configured; without one, not a module of it.
   const tracer: GatewayTracer | undefined = config.tracing
     ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger)
@@ -127,6 +131,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     return {
       scope,
       pages,
+      caller,
       profiles: (page) => {
         let loader = loaders.get(page);
         if (!loader) loaders.set(page, (loader = new ProfileLoader(page.lookup, call)));
@@ -142,10 +147,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   // Swapped whole on reload. An endpoint started open stays open (closing it takes a restart); one
   // started with keys refuses everyone if a reload leaves none, rather than opening.
   let callers = keys.length > 0 ? bearerLookup(keys) : undefined;
-  const authenticate = callers ? (header: string | undefined) => callers?.(header) : undefined;
-  if (!callers && config.nodeEnv === 'production') {
+  const byKey = callers ? (header: string | undefined) => callers?.(header) : undefined;
+  const authenticate = tokens ? bearerOrToken(byKey, tokens.verify) : byKey;
+  if (!authenticate && config.nodeEnv === 'production') {
     logger.error(
-      'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
+      'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS, nor AUTH_JWKS_URL): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
   const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<Page>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
@@ -184,6 +190,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     apollo,
     context,
     authenticate,
+    signIn: tokens !== undefined,
+    cors: config.corsOrigins.length > 0 ? corsHandler(config.corsOrigins, config.corsMaxAgeSeconds) : undefined,
     maxRequestBytes: config.maxRequestBytes,
     routes: [webhook, ops, explorer].filter((route) => route !== undefined),
     metrics,
@@ -239,6 +247,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         await pages.close();
         await redis?.close();
         await referrals?.close();
+        tokens?.close();
         // Last: the spans of the operations that just finished are exported before the exit.
         await tracer?.close();
       })()),

@@ -280,3 +280,41 @@ describe('GATEWAY_CALLERS', () => {
     expect(() => loadConfig({ BULK_SHED_AT_PERCENT: value })).toThrowError(/^Invalid configuration: BULK_SHED_AT_PERCENT /);
   });
 });
+
+describe('frontend settings: caller pages, sign-in tokens, CORS', () => {
+  const KEY = 'console-key-0123456789abcdef';
+  const JWKS = { AUTH_JWKS_URL: 'https://login.example.test/.well-known/jwks.json', AUTH_JWT_ISSUER: 'https://login.example.test/', AUTH_JWT_AUDIENCE: 'gateway' };
+
+  it('reads a caller\'s pages (absent: every Page) and refuses ids that are not numeric', () => {
+    const config = loadConfig({ GATEWAY_CALLERS: JSON.stringify({ a: { key: KEY, priority: 'interactive', pages: ['111', '111', '222'] } }) });
+    expect(config.callers[0]?.pages).toEqual(['111', '222']);
+    expect(() => loadConfig({ GATEWAY_CALLERS: JSON.stringify({ a: { key: KEY, priority: 'interactive', pages: '111' } }) })).toThrowError(
+      /^Invalid configuration: GATEWAY_CALLERS needs "pages" to be a list of numeric Page ids for caller a$/,
+    );
+  });
+
+  it('reads sign-in token settings with their defaults, and requires the issuer and audience', () => {
+    expect(loadConfig({}).jwt).toBeUndefined();
+    expect(loadConfig(JWKS).jwt).toMatchObject({ callerClaim: 'sub', pagesClaim: 'pages', priorityClaim: 'priority', clockSkewSeconds: 30, lookupsPerMinute: undefined });
+    expect(() => loadConfig({ ...JWKS, AUTH_JWT_ISSUER: undefined })).toThrowError(/^Invalid configuration: AUTH_JWT_ISSUER is required/);
+    expect(() => loadConfig({ ...JWKS, AUTH_JWT_AUDIENCE: undefined })).toThrowError(/^Invalid configuration: AUTH_JWT_AUDIENCE is required/);
+    expect(() => loadConfig({ AUTH_JWT_ISSUER: 'x' })).toThrowError(/^Invalid configuration: AUTH_JWT_ISSUER needs AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY$/);
+    expect(() => loadConfig({ ...JWKS, AUTH_JWT_PUBLIC_KEY: 'x' })).toThrowError(/AUTH_JWT_PUBLIC_KEY cannot be combined with AUTH_JWKS_URL/);
+    expect(() => loadConfig({ ...JWKS, AUTH_JWKS_URL: undefined, AUTH_JWT_PUBLIC_KEY: 'not a key' })).toThrowError(/^Invalid configuration: AUTH_JWT_PUBLIC_KEY must be a public key/);
+    expect(() => loadConfig({ ...JWKS, AUTH_JWT_CLOCK_SKEW_SECONDS: '3600' })).toThrowError(/AUTH_JWT_CLOCK_SKEW_SECONDS must be between 0 and 300/);
+  });
+
+  it('reads exact CORS origins, and refuses * while callers authenticate', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://console.example.com, http://localhost:5173' })).toMatchObject({
+      corsOrigins: ['https://console.example.com', 'http://localhost:5173'],
+      corsMaxAgeSeconds: 600,
+    });
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    expect(() => loadConfig({ CORS_ORIGINS: '*', GATEWAY_API_KEYS: KEY })).toThrowError(/^Invalid configuration: CORS_ORIGINS cannot be \* while callers authenticate/);
+    expect(() => loadConfig({ CORS_ORIGINS: '*', ...JWKS })).toThrowError(/CORS_ORIGINS cannot be \*/);
+    for (const origin of ['https://console.example.com/', 'console.example.com', 'https://console.example.com/app']) {
+      expect(() => loadConfig({ CORS_ORIGINS: origin })).toThrowError(/^Invalid configuration: CORS_ORIGINS must list origins like/);
+    }
+  });
+});

@@ -29,7 +29,7 @@ describe('typed documents for frontends (clients/generated)', () => {
   it('Headline answers firstName and timezone; lastAdReferral is null with FIELD_UNAVAILABLE on the default version', async () => {
     const res = await request(stack, HeadlineDocument, { psid: DEMO_PSIDS.peter });
     const data: HeadlineQuery | null | undefined = res.body.data;
-    expect(data).toEqual({ user: { psid: DEMO_PSIDS.peter, profile: { firstName: 'Peter', timezone: -7, lastAdReferral: null } } });
+    expect(data).toEqual({ user: { id: expect.any(String), psid: DEMO_PSIDS.peter, profile: { firstName: 'Peter', timezone: -7, lastAdReferral: null } } });
     expect(codesByPath(res)).toEqual({ 'user.profile.lastAdReferral': 'FIELD_UNAVAILABLE' });
     expect(stack.emulator.subRequests.map((s) => s.fields)).toEqual([['first_name', 'timezone']]);
   });

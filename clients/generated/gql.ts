@@ -14,14 +14,16 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "query Headline($psid: ID!) {\n  user(psid: $psid) {\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}": typeof types.HeadlineDocument,
+    "query Headline($psid: ID!) {\n  user(psid: $psid) {\n    id\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}": typeof types.HeadlineDocument,
     "query PageStatus($pageId: ID, $probePsid: ID) {\n  pageStatus(pageId: $pageId, probePsid: $probePsid) {\n    pageId\n    graphApiVersion\n    breaker\n    throttledForSeconds\n    usage {\n      callCount\n      totalTime\n      totalCputime\n    }\n    fields {\n      field\n      permission\n      status\n    }\n  }\n}": typeof types.PageStatusDocument,
-    "query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}": typeof types.UserCardsDocument,
+    "mutation RefreshUser($psid: ID!) {\n  refreshUser(psid: $psid) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}": typeof types.RefreshUserDocument,
+    "query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}": typeof types.UserCardsDocument,
 };
 const documents: Documents = {
-    "query Headline($psid: ID!) {\n  user(psid: $psid) {\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}": types.HeadlineDocument,
+    "query Headline($psid: ID!) {\n  user(psid: $psid) {\n    id\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}": types.HeadlineDocument,
     "query PageStatus($pageId: ID, $probePsid: ID) {\n  pageStatus(pageId: $pageId, probePsid: $probePsid) {\n    pageId\n    graphApiVersion\n    breaker\n    throttledForSeconds\n    usage {\n      callCount\n      totalTime\n      totalCputime\n    }\n    fields {\n      field\n      permission\n      status\n    }\n  }\n}": types.PageStatusDocument,
-    "query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}": types.UserCardsDocument,
+    "mutation RefreshUser($psid: ID!) {\n  refreshUser(psid: $psid) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}": types.RefreshUserDocument,
+    "query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}": types.UserCardsDocument,
 };
 
 /**
@@ -41,7 +43,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query Headline($psid: ID!) {\n  user(psid: $psid) {\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}"): (typeof documents)["query Headline($psid: ID!) {\n  user(psid: $psid) {\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}"];
+export function graphql(source: "query Headline($psid: ID!) {\n  user(psid: $psid) {\n    id\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}"): (typeof documents)["query Headline($psid: ID!) {\n  user(psid: $psid) {\n    id\n    psid\n    profile {\n      firstName\n      timezone\n      lastAdReferral {\n        source\n        type\n        adId\n      }\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -49,7 +51,11 @@ export function graphql(source: "query PageStatus($pageId: ID, $probePsid: ID) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}"): (typeof documents)["query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}"];
+export function graphql(source: "mutation RefreshUser($psid: ID!) {\n  refreshUser(psid: $psid) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}"): (typeof documents)["mutation RefreshUser($psid: ID!) {\n  refreshUser(psid: $psid) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}"): (typeof documents)["query UserCards($psids: [ID!]!) {\n  users(psids: $psids) {\n    id\n    psid\n    profile {\n      ...ProfileCard\n    }\n  }\n}\n\nfragment ProfileCard on MessengerProfile {\n  name\n  profilePic\n  locale\n  timezone\n  source\n  fetchedAt\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -12,6 +12,8 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** No or an unknown API key (HTTP 401), before anything else is read. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller may not read the Page it named (or, without one, any Page); nothing was looked up. */
+  FORBIDDEN: 'FORBIDDEN',
   /** A malformed HTTP request: body too large, not JSON (Apollo uses it for CSRF and batching refusals too). */
   BAD_REQUEST: 'BAD_REQUEST',
 } as const;
@@ -51,6 +53,13 @@ export function hasCode(error: unknown, code: ErrorCode): error is GatewayError 
 
 export const badUserInput = (message: string, extensions?: Record<string, unknown>) =>
   new GatewayError(ErrorCode.BAD_USER_INPUT, message, extensions);
+
+/**
+ * The same answer whether or not the gateway serves that Page, so a scoped caller learns nothing
+ * about the other Pages.
+ */
+export const forbiddenPage = () =>
+  new GatewayError(ErrorCode.FORBIDDEN, 'This caller may not read this Page.', { argument: 'pageId' });
 
 export const upstreamUnavailable = (reason: string, graph?: GraphErrorRef) =>
   new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The Graph API could not be reached or gave no usable answer.', {

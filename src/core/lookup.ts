@@ -58,6 +58,10 @@ export interface Caller {
   readonly priority: 'interactive' | 'bulk';
   /** Graph API lookups per minute this caller may cause; undefined: no budget. */
   readonly lookupsPerMinute?: number | undefined;
+  /** Ids of the Pages it may read; undefined: every Page. A sign-in token without them names none. */
+  readonly pages?: readonly string[] | undefined;
+  /** Its series in the caller metrics when not its name: token callers share one, one per person would not scale. */
+  readonly metricLabel?: string | undefined;
 }
 
 /** Travels with a lookup through every layer. */

@@ -135,6 +135,11 @@ export type MessengerProfile = {
 export type MessengerUser = {
   readonly __typename?: 'MessengerUser';
   /**
+   * Globally unique, stable, opaque id of this user of this Page (built from the Page and the PSID),
+   * so client caches normalize users with no configuration. Do not parse it.
+   */
+  readonly id: Scalars['ID']['output'];
+  /**
    * What the Graph API's User Profile endpoint returns for this user, or null when the user has no
    * profile available to the Page: never messaged it, revoked access, phone-number-only account, or
    * blocked the Page. Null with an error in `errors` when the lookup failed (see `extensions.code`).
@@ -430,6 +435,7 @@ export type MessengerProfileResolvers<ContextType = GatewayContext, ParentType e
 };
 
 export type MessengerUserResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['MessengerUser'] = ResolversParentTypes['MessengerUser']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   profile?: Resolver<Maybe<ResolversTypes['MessengerProfile']>, ParentType, ContextType>;
   psid?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };

@@ -39,8 +39,10 @@ export function createApollo(config: GatewayConfig, logger: Logger, httpServer: 
     validationRules: limits.validationRules,
     // Apollo's defaults, stated because the gateway's limits rely on them: one operation per HTTP
     // request, and no simple (CORS-free) requests that a browser could be tricked into sending.
+    // Authorization counts as a preflight header: no simple request can carry it, so a client's GET
+    // with a token (urql's default) is no forgery.
     allowBatchedHttpRequests: false,
-    csrfPrevention: true,
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization'] },
     // main.ts owns signal handling and exits 0 after a drain; Apollo's handler would re-raise.
     stopOnTerminationSignals: false,
     logger,

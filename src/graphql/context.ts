@@ -1,3 +1,4 @@
+import type { Caller } from '../core/lookup.js';
 import type { RequestScope } from '../observability/request-scope.js';
 import type { Page } from '../pages/page.js';
 import type { Pages } from '../pages/pages.js';
@@ -8,6 +9,8 @@ import type { StaleAnswers } from './plugins/stale-extension.js';
 /** What every resolver of one GraphQL operation shares. */
 export interface GatewayContext {
   readonly pages: Pages;
+  /** Who asks (undefined: an open endpoint); decides which Pages it may read. */
+  readonly caller: Caller | undefined;
   /** The operation's loader for a Page (one per Page, made on first use). */
   profiles(page: Page): ProfileLoader;
   /** Graph API version the gateway calls, e.g. v25.0. */

@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { fieldUnavailable, upstreamUnavailable } from '../core/errors.js';
+import { globalId } from '../core/global-id.js';
 import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers, TokenProblem, TokenState } from '../generated/graphql.js';
 import { existsInVersion, fieldFacts, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { ValueSource } from '../core/lookup.js';
@@ -114,30 +115,31 @@ const provenanceResolvers = {
 
 export const resolvers: Resolvers = {
   Query: {
-    user: (_root, { psid, pageId }, { pages }) => {
+    user: (_root, { psid, pageId }, { pages, caller }) => {
       const valid = validatePsid(psid);
-      return { psid: valid, page: pages.get(pageId) };
+      return { psid: valid, page: pages.getFor(caller, pageId) };
     },
-    users: (_root, { psids, pageId }, { pages }) => {
+    users: (_root, { psids, pageId }, { pages, caller }) => {
       const valid = validatePsids(psids);
-      const page = pages.get(pageId);
+      const page = pages.getFor(caller, pageId);
       return valid.map((psid) => ({ psid, page }));
     },
-    pageStatus: (_root, { pageId, probePsid }, { pages, graphApiVersion, referrals }) => {
+    pageStatus: (_root, { pageId, probePsid }, { pages, caller, graphApiVersion, referrals }) => {
       const probe = probePsid === null || probePsid === undefined ? undefined : validatePsid(probePsid, 'probePsid');
-      return pageStatus(pages.get(pageId), { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe });
+      return pageStatus(pages.getFor(caller, pageId), { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe });
     },
   },
   Mutation: {
-    refreshUser: async (_root, { psid, pageId }, { pages }) => {
+    refreshUser: async (_root, { psid, pageId }, { pages, caller }) => {
       const valid = validatePsid(psid);
-      const page = pages.get(pageId);
+      const page = pages.getFor(caller, pageId);
       // Without a cache there is nothing to refresh: the read below goes to the Graph API anyway.
       await page.cache?.refresh(valid);
       return { psid: valid, page };
     },
   },
   MessengerUser: {
+    id: (user) => globalId('MessengerUser', user.page.id, user.psid),
     psid: (user) => user.psid,
     profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context, info),
   },

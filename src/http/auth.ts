@@ -35,3 +35,19 @@ export function bearerCheck(keys: readonly string[]): BearerCheck {
   const lookup = bearerLookup(keys.map((key) => [key, true] as const));
   return (authorization) => lookup(authorization) ?? false;
 }
+
+/** Looks like a JWS in compact form (three base64url parts): only such a Bearer value is checked as a sign-in token. */
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/**
+ * Who a request's Authorization stands for: an API key first (constant time, no await), else a
+ * sign-in token when the gateway accepts them.
+ */
+export function bearerOrToken<T>(keys: BearerLookup<T> | undefined, verifyToken: (token: string) => Promise<T | undefined>): (authorization: string | undefined) => Promise<T | undefined> {
+  return async (authorization) => {
+    const byKey = keys?.(authorization);
+    if (byKey !== undefined) return byKey;
+    const token = BEARER.exec(authorization ?? '')?.[1];
+    return token !== undefined && COMPACT_JWS.test(token) ? verifyToken(token) : undefined;
+  };
+}

@@ -21,8 +21,12 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
   /** Builds each operation's context around the request's accounting, for the caller whose key it carried (undefined: open endpoint). */
   readonly context: (scope: RequestScope, caller: Caller | undefined) => Promise<TContext>;
-  /** When set, GraphQL requests need one of its Bearer keys, which tells who the caller is. */
-  readonly authenticate: BearerLookup<Caller> | undefined;
+  /** When set, GraphQL requests need one of its Bearer keys (or a sign-in token), which tells who the caller is. */
+  readonly authenticate: BearerLookup<Caller> | ((authorization: string | undefined) => Promise<Caller | undefined>) | undefined;
+  /** Sign-in tokens are accepted beside API keys (the 401 says so). */
+  readonly signIn?: boolean;
+  /** Answers CORS preflights and marks answers for allowed origins; undefined: no CORS (CORS_ORIGINS unset). */
+  readonly cors?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   readonly maxRequestBytes: number;
   /** Tried in order for any other path (webhook, ops endpoints). */
   readonly routes: readonly Route[];
@@ -38,13 +42,18 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
  * operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authenticate, maxRequestBytes, routes, metrics, logger, tracer } = options;
+  const { apollo, context, authenticate, signIn, cors, maxRequestBytes, routes, metrics, logger, tracer } = options;
+  const refusal = signIn
+    ? 'Missing, unknown or expired credentials: send Authorization: Bearer <API key or sign-in token>.'
+    : 'Missing or unknown API key: send Authorization: Bearer <key>.';
   const report = operationReporter(metrics, logger);
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const { path, search } = splitUrl(req.url);
+    // Before authentication: a browser's preflight never carries the token.
+    if (path === GRAPHQL_PATH && cors?.(req, res)) return;
     const served = path === GRAPHQL_PATH ? serveGraphQL(req, res, requestId, search) : serveRoute(req, res, path, search);
     served.catch((error: unknown) => fail(res, error, requestId));
   });
@@ -72,9 +81,9 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
     try {
       // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
       const runsNothing = req.method === 'GET' && search === '';
-      const caller = authenticate?.(req.headers.authorization);
+      const caller = await authenticate?.(req.headers.authorization);
       if (authenticate && !runsNothing && !caller) {
-        throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
+        throw new HttpError(401, refusal, ErrorCode.UNAUTHENTICATED, {
           'www-authenticate': 'Bearer',
           connection: 'close',
         });

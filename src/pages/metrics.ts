@@ -77,7 +77,7 @@ export class UpstreamMetrics {
 
   /** Fits CountCallerLookups. */
   readonly countCallerLookups: CountCallerLookups = (caller, result, count) => {
-    const name = caller?.name ?? NO_CALLER;
+    const name = caller?.metricLabel ?? caller?.name ?? NO_CALLER;
     let counters = this.callerCounters.get(name);
     if (!counters) {
       const child = (of: CallerLookupResult) => this.callerLookups.labels(name, of);

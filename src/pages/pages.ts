@@ -1,5 +1,6 @@
 import { configuredPages, type GatewayConfig, type PageConfig } from '../config.js';
-import { badUserInput } from '../core/errors.js';
+import { badUserInput, forbiddenPage } from '../core/errors.js';
+import type { Caller } from '../core/lookup.js';
 import type { Page } from './page.js';
 
 /**
@@ -59,6 +60,22 @@ export class Pages {
     const page = this.byId.get(pageId);
     if (!page) throw badUserInput('Unknown pageId: the gateway is not configured for this Page.', { argument: 'pageId' });
     return page;
+  }
+
+  /**
+   * get() for a caller limited to some Pages: FORBIDDEN for a Page outside its list, checked before
+   * whether the Page is configured; without a pageId, its only Page.
+   */
+  getFor(caller: Caller | undefined, pageId: string | null | undefined): Page {
+    const allowed = caller?.pages;
+    if (allowed === undefined) return this.get(pageId);
+    if (pageId === null || pageId === undefined) {
+      if (allowed.length === 0) throw forbiddenPage();
+      if (allowed.length > 1) throw badUserInput('pageId is required: this caller may read several Pages.', { argument: 'pageId' });
+      return this.get(allowed[0]);
+    }
+    if (!allowed.includes(pageId)) throw forbiddenPage();
+    return this.get(pageId);
   }
 
   /** The Page with this id, if the gateway serves it (webhook entries are routed by it). */
