@@ -87,6 +87,10 @@ export interface GatewayConfig {
   readonly maxTokens: number;
   /** Most distinct PSIDs one operation may ask for, across all its fields. @default 250 */
   readonly maxPsidsPerOperation: number;
+  /** Largest query text accepted, in UTF-8 bytes, refused before parsing (comments count). @default 16 KiB */
+  readonly maxQueryBytes: number;
+  /** Bound of the parsed-document cache and, separately, of the compiled-query cache, in estimated heap bytes. @default 16 MiB */
+  readonly queryCacheMaxBytes: number;
   /** How long a shutdown waits for in-flight operations before closing their connections. @default 10000 */
   readonly shutdownGraceMs: number;
   /** How long a cached profile field counts as fresh, in seconds; 0 turns the cache off. @default 300 */
@@ -327,6 +331,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxRootFields: integer(env, 'MAX_ROOT_FIELDS', 10, 1, 1000),
     maxTokens: integer(env, 'MAX_TOKENS', 1000, 100, 100_000),
     maxPsidsPerOperation: integer(env, 'MAX_PSIDS_PER_OPERATION', 250, 1, 10_000),
+    maxQueryBytes: integer(env, 'MAX_QUERY_BYTES', 16 * 1024, 256, 1024 * 1024),
+    queryCacheMaxBytes: integer(env, 'QUERY_CACHE_MAX_BYTES', 16 * 1024 * 1024, 64 * 1024, 1024 ** 3),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     profileCacheTtl,
     negativeCacheTtl: integer(env, 'NEGATIVE_CACHE_TTL', 60, 0, 30 * DAY),

@@ -168,6 +168,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     context,
     authenticate,
     maxRequestBytes: config.maxRequestBytes,
+    maxQueryBytes: config.maxQueryBytes,
     routes: [webhook, ops, explorer].filter((route) => route !== undefined),
     metrics,
     logger,

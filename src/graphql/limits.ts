@@ -24,7 +24,8 @@ export function operationLimits(config: LimitConfig): Required<
   Pick<ApolloServerOptions<BaseContext>, 'parseOptions' | 'validationRules'>
 > & { plugins: ApolloServerPlugin[] } {
   return {
-    // graphql-js stops lexing at the limit, so a huge document costs no more than a small one.
+    // graphql-js stops lexing at the limit; comments are no tokens, so the query text itself is
+    // bounded before parsing (MAX_QUERY_BYTES, http/body.ts).
     parseOptions: { maxTokens: config.maxTokens },
     validationRules: [
       maxDepthRule({ n: config.maxQueryDepth, flattenFragments: true, ...report }),

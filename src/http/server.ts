@@ -9,7 +9,7 @@ import { operationReporter } from '../observability/operation-report.js';
 import { newRequestScope, requestIdFrom, type RequestScope } from '../observability/request-scope.js';
 import type { GatewayTracer } from '../observability/tracing.js';
 import type { BearerLookup } from './auth.js';
-import { headerMap, parseBody, readBody, splitUrl } from './body.js';
+import { checkQueryBytes, headerMap, parseBody, readBody, splitUrl } from './body.js';
 import { HttpError, send, sendError } from './respond.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -24,6 +24,8 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
   /** When set, GraphQL requests need one of its Bearer keys, which tells who the caller is. */
   readonly authenticate: BearerLookup<Caller> | undefined;
   readonly maxRequestBytes: number;
+  /** Largest query text, in UTF-8 bytes (MAX_QUERY_BYTES). */
+  readonly maxQueryBytes: number;
   /** Tried in order for any other path (webhook, ops endpoints). */
   readonly routes: readonly Route[];
   readonly metrics: GatewayMetrics;
@@ -38,7 +40,7 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
  * operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authenticate, maxRequestBytes, routes, metrics, logger, tracer } = options;
+  const { apollo, context, authenticate, maxRequestBytes, maxQueryBytes, routes, metrics, logger, tracer } = options;
   const report = operationReporter(metrics, logger);
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -83,6 +85,7 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
       if (caller) scope.trace?.set({ 'gateway.caller': caller.name });
       const headers = headerMap(req);
       const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
+      checkQueryBytes(body, search, maxQueryBytes);
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search, body },
         context: () => context(scope, caller),
