@@ -480,7 +480,9 @@ function parsePages(env: Env): PageConfig[] {
 const CALLER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 // In JSON a key may hold commas, unlike in the comma-separated GATEWAY_API_KEYS; never spaces (Bearer).
 const CALLER_KEY = /^[\x21-\x7e]{16,256}$/;
-const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute']);
+const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute', 'operator']);
+// The gateway's own lookups are counted under these names; a caller taking one would merge with them.
+const RESERVED_CALLER_NAMES = new Set(['prefetch', 'page-status']);
 const MAX_LOOKUPS_PER_MINUTE = 10_000_000;
 
 /**
@@ -493,7 +495,7 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     env,
     'GATEWAY_CALLERS',
     'GATEWAY_CALLERS_FILE',
-    '{"<name>": {"key": "…", "priority": "interactive", "lookupsPerMinute": 600}}',
+    '{"<name>": {"key": "…", "priority": "interactive", "lookupsPerMinute": 600, "operator": false}}',
     'caller name',
   );
   if (!json) return [];
@@ -503,12 +505,13 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     if (!CALLER_NAME.test(caller)) {
       throw new ConfigError(name, `has a caller name that is not 1 to 64 letters, digits, ".", "_" or "-": "${caller.slice(0, 40)}"`);
     }
+    if (RESERVED_CALLER_NAMES.has(caller)) throw new ConfigError(name, `may not name a caller "${caller}": the gateway's own lookups use that name`);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ConfigError(name, `needs an object for caller ${caller}`);
     }
     const unknown = Object.keys(value).find((field) => !CALLER_FIELDS.has(field));
     if (unknown !== undefined) throw new ConfigError(name, `has an unknown setting "${unknown.slice(0, 40)}" for caller ${caller}`);
-    const { key, priority, lookupsPerMinute } = value as { key?: unknown; priority?: unknown; lookupsPerMinute?: unknown };
+    const { key, priority, lookupsPerMinute, operator } = value as { key?: unknown; priority?: unknown; lookupsPerMinute?: unknown; operator?: unknown };
     if (typeof key !== 'string' || !CALLER_KEY.test(key)) {
       throw new ConfigError(name, `needs a key of 16 to 256 printable ASCII characters, without spaces, for caller ${caller}`);
     }
@@ -523,19 +526,21 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     ) {
       throw new ConfigError(name, `needs a whole lookupsPerMinute between 1 and ${MAX_LOOKUPS_PER_MINUTE} for caller ${caller}`);
     }
-    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined };
+    if (operator !== undefined && typeof operator !== 'boolean') throw new ConfigError(name, `needs "operator": true or false for caller ${caller}`);
+    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined, ...(operator === true && { operator }) };
   });
 }
 
 /**
  * Every key a GraphQL request may authenticate with, and the caller it stands for: the named
  * callers, and each GATEWAY_API_KEYS key as an interactive caller without a budget, named by its
- * position (`GATEWAY_API_KEYS#1`, …; "#" is no caller name's, so the two never clash).
+ * position (`GATEWAY_API_KEYS#1`, …; "#" is no caller name's, so the two never clash). Such a key
+ * is already unlimited, so it is an operator too; GATEWAY_CALLERS is the way to tell callers apart.
  */
 export function callerKeys(config: Pick<GatewayConfig, 'callers' | 'gatewayApiKeys'>): [key: string, caller: Caller][] {
   return [
     ...config.callers.map(({ key, ...caller }): [string, Caller] => [key, caller]),
-    ...config.gatewayApiKeys.map((key, i): [string, Caller] => [key, { name: `GATEWAY_API_KEYS#${i + 1}`, priority: 'interactive' }]),
+    ...config.gatewayApiKeys.map((key, i): [string, Caller] => [key, { name: `GATEWAY_API_KEYS#${i + 1}`, priority: 'interactive', operator: true }]),
   ];
 }
 

@@ -114,6 +114,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     const call = { caller, charge: (subRequests: number) => charge(scope, subRequests), trace: scope.trace };
     return {
       scope,
+      call,
+      open: authenticate === undefined,
       pages,
       profiles: (page) => {
         let loader = loaders.get(page);

@@ -30,7 +30,7 @@ import { shedding } from './layers/shedding.js';
 import { throttled } from './layers/throttle.js';
 import { tracedExchanges } from './layers/traced.js';
 
-/** An operator asking for the Page's status: a person waiting, one batch at most. */
+/** Whom a probe is for on an open endpoint (no API keys): a person waiting, one batch at most. */
 const PAGE_STATUS_CALLER: Caller = { name: 'page-status', priority: 'interactive' };
 
 export interface ChainDependencies {
@@ -94,6 +94,20 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     config.tracing ? tracedExchanges({ baseUrl: config.graphApiUrl, pageId: page.id }) : undefined,
   ];
 
+  // What every caller's lookup passes before going upstream, probes included.
+  const callerLayers = [
+    // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
+    shedding(
+      throttle,
+      { atPercent: config.bulkShedAtPercent, onShed: (caller, count) => metrics.countCallerLookups(caller, 'shed', count) },
+      clock,
+    ),
+    // Each caller's lookupsPerMinute; what passes is counted as going upstream.
+    budgets(dependencies.budgets, key, metrics.countCallerLookups),
+    // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
+    deadline(config.upstreamTimeoutMs),
+  ];
+
   const lookup = compose(
     [
       // Fresh fields from the cache, joining lookups under way, stale values when upstream fails.
@@ -102,16 +116,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       fetchTime(clock),
       // Failed lookups and fields by code, on /metrics.
       countErrors(metrics),
-      // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
-      shedding(
-        throttle,
-        { atPercent: config.bulkShedAtPercent, onShed: (caller, count) => metrics.countCallerLookups(caller, 'shed', count) },
-        clock,
-      ),
-      // Each caller's lookupsPerMinute; what passes is counted as going upstream.
-      budgets(dependencies.budgets, key, metrics.countCallerLookups),
-      // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
-      deadline(config.upstreamTimeoutMs),
+      ...callerLayers,
       // Fields the app may not read become per-field errors; the rest is still answered.
       degradation(capabilities, config.graphApiVersion),
       ...upstreamLayers,
@@ -119,8 +124,9 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     // One POST to the batch endpoint.
     post,
   );
-  // pageStatus(probePsid:) learns field access past the cache and what degradation remembers.
-  const probe = compose([deadline(config.upstreamTimeoutMs), ...upstreamLayers], post);
+  // pageStatus(probePsid:) learns field access past the cache and what degradation remembers, but
+  // pays like any lookup: the operation's caller, shed, budgeted and charged.
+  const probe = compose([...callerLayers, ...upstreamLayers], post);
 
   return {
     id: page.id,
@@ -130,8 +136,8 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     throttle,
     breaker: circuit,
     capabilities,
-    probeAccess: (psid, fields) =>
-      probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { caller: PAGE_STATUS_CALLER }),
+    probeAccess: (psid, fields, call) =>
+      probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { ...call, caller: call.caller ?? PAGE_STATUS_CALLER }),
     close: () => client.close(),
   };
 }

@@ -12,6 +12,8 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** No or an unknown API key (HTTP 401), before anything else is read. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller is known but may not do this (a probe without the `operator` capability). */
+  FORBIDDEN: 'FORBIDDEN',
   /** A malformed HTTP request: body too large, not JSON (Apollo uses it for CSRF and batching refusals too). */
   BAD_REQUEST: 'BAD_REQUEST',
 } as const;

@@ -58,6 +58,8 @@ export interface Caller {
   readonly priority: 'interactive' | 'bulk';
   /** Graph API lookups per minute this caller may cause; undefined: no budget. */
   readonly lookupsPerMinute?: number | undefined;
+  /** May probe a Page's field access (`pageStatus(probePsid:)`), which tells whether a PSID exists. */
+  readonly operator?: boolean | undefined;
 }
 
 /** Travels with a lookup through every layer. */

@@ -1,14 +1,29 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { upstreamUnavailable } from '../core/errors.js';
+import { ErrorCode, GatewayError, badUserInput, upstreamUnavailable } from '../core/errors.js';
 import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
 import { existsInVersion, fieldUnavailable, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
-import type { ValueSource } from '../core/lookup.js';
+import type { LookupCall, ValueSource } from '../core/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../core/profile.js';
 import { pageStatus, type FieldReport, type PageStatusReport } from '../pages/status.js';
 import type { GatewayContext } from './context.js';
 import type { ProfileParent, UserParent } from './parents.js';
 import { selectedProfileFields } from './projection.js';
 import { validatePsid, validatePsids } from './psid.js';
+
+// Private: operations (by their call) that have probed; one probe each, aliases or not.
+const probed = new WeakSet<LookupCall>();
+
+/**
+ * Whether this operation may probe now. A probe answers NOT_FOUND for a PSID that does not exist,
+ * so only operators may (anyone on an open endpoint), and a refusal says nothing about the PSID.
+ */
+function admitProbe(context: GatewayContext): void {
+  if (!context.open && context.call.caller?.operator !== true) {
+    throw new GatewayError(ErrorCode.FORBIDDEN, 'probePsid needs a caller with the operator capability (GATEWAY_CALLERS).', { argument: 'probePsid' });
+  }
+  if (probed.has(context.call)) throw badUserInput('At most one pageStatus(probePsid:) per operation.', { argument: 'probePsid' });
+  probed.add(context.call);
+}
 
 // Private: the Graph fields of a selection, once per selection (selections are shared, see projection.ts).
 const graphFieldsOf = new WeakMap<ReadonlySet<ProfileField>, Map<string, ReadonlySet<GraphField>>>();
@@ -121,9 +136,12 @@ export const resolvers: Resolvers = {
       const page = pages.get(pageId);
       return valid.map((psid) => ({ psid, page }));
     },
-    pageStatus: (_root, { pageId, probePsid }, { pages, graphApiVersion, referrals }) => {
+    pageStatus: (_root, { pageId, probePsid }, context) => {
+      const { pages, graphApiVersion, referrals, call } = context;
       const probe = probePsid === null || probePsid === undefined ? undefined : validatePsid(probePsid, 'probePsid');
-      return pageStatus(pages.get(pageId), { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe });
+      const page = pages.get(pageId);
+      if (probe !== undefined) admitProbe(context);
+      return pageStatus(page, { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe, call });
     },
   },
   Mutation: {

@@ -1,7 +1,7 @@
 import type { ProfileCache } from '../cache/profile-cache.js';
 import type { GraphField } from '../core/fields.js';
 import type { Psid } from '../core/ids.js';
-import type { Lookup } from '../core/lookup.js';
+import type { Lookup, LookupCall } from '../core/lookup.js';
 import type { Breaker } from './breaker.js';
 import type { Capabilities, ProbeResult } from './capabilities.js';
 import type { Throttle } from './throttle.js';
@@ -19,9 +19,10 @@ export interface PageRuntime {
   readonly capabilities: Capabilities;
   /**
    * Learns now which of `fields` the app may read, with one batch call for one user: each
-   * permission's fields asked alone, past the cache and what degradation remembers.
+   * permission's fields asked alone, past the cache and what degradation remembers. Runs with the
+   * operation's `call`: its caller's shedding and budget, its accounting and trace.
    */
-  probeAccess(psid: Psid, fields: readonly GraphField[]): Promise<ProbeResult>;
+  probeAccess(psid: Psid, fields: readonly GraphField[], call: LookupCall): Promise<ProbeResult>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import type { BreakerState } from './breaker.js';
 import type { FieldAccess } from './capabilities.js';
 import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { Psid } from '../core/ids.js';
+import type { LookupCall } from '../core/lookup.js';
 import type { PageRuntime } from '../pages/runtime.js';
 
 type FieldStatus = 'available' | 'permission-required' | 'unavailable-on-version' | 'unknown';
@@ -21,7 +22,7 @@ export interface UsageReport {
   readonly callCount: number;
   readonly totalTime: number;
   readonly totalCputime: number;
-  /** The raw header they were read from. */
+  /** The same figures as JSON written by the gateway (never the upstream header's text). */
   readonly header: string;
 }
 
@@ -41,6 +42,8 @@ export interface PageStatusOptions {
   readonly referralCapture: boolean;
   /** A user to learn field access with now, in one batch call. */
   readonly probePsid?: Psid | undefined;
+  /** The operation's call (caller, accounting, trace) the probe runs with. */
+  readonly call: LookupCall;
 }
 
 /**
@@ -48,7 +51,7 @@ export interface PageStatusOptions {
  * (removed fields from the version), usage from the throttle, the breaker's state. Makes a Graph
  * API call only to probe; a probe that learnt nothing fails with its reason.
  */
-export async function pageStatus(page: PageRuntime, { graphApiVersion, referralCapture, probePsid }: PageStatusOptions): Promise<PageStatusReport> {
+export async function pageStatus(page: PageRuntime, { graphApiVersion, referralCapture, probePsid, call }: PageStatusOptions): Promise<PageStatusReport> {
   const catalog = Object.keys(PROFILE_FIELDS) as ProfileField[];
   const current = catalog.filter((field) => existsInVersion(field, graphApiVersion));
   let learnt: ReadonlyMap<GraphField, FieldAccess> = new Map();
@@ -56,6 +59,7 @@ export async function pageStatus(page: PageRuntime, { graphApiVersion, referralC
     const probe = await page.probeAccess(
       probePsid,
       current.map((field) => PROFILE_FIELDS[field].graph),
+      call,
     );
     if (probe.failure) throw probe.failure;
     learnt = probe.learnt;
@@ -80,7 +84,7 @@ export async function pageStatus(page: PageRuntime, { graphApiVersion, referralC
       callCount: usage.figures.call_count,
       totalTime: usage.figures.total_time,
       totalCputime: usage.figures.total_cputime,
-      header: usage.header,
+      header: JSON.stringify({ call_count: usage.figures.call_count, total_time: usage.figures.total_time, total_cputime: usage.figures.total_cputime }),
     },
     throttledForSeconds: page.throttle.retryAfterSeconds() ?? 0,
     breaker: page.breaker.state,
