@@ -48,6 +48,12 @@ export interface ProfileCacheOptions {
   readonly observe?: (outcome: CacheOutcome, call: LookupCall) => void;
   readonly policy: CachePolicy;
   readonly clock: Clock;
+  /**
+   * The longest a lookup may take (UPSTREAM_TIMEOUT_MS). A refresh of a user nothing is cached for
+   * leaves only a marker that lives this long: enough to discount a lookup already under way, too
+   * short for a flood of refreshes of unknown users to fill the store. @default the entry's TTL
+   */
+  readonly lookupMs?: number | undefined;
 }
 
 export interface ProfileCache {
@@ -97,29 +103,32 @@ interface Plan {
 export function createProfileCache(store: EntryStore, options: ProfileCacheOptions): ProfileCache {
   const { page, policy, clock: now } = options;
   const ttl = storeTtlSeconds(policy);
+  // One second of slack for the write of a lookup's answer, after its deadline.
+  const markerTtl = options.lookupMs === undefined ? ttl : Math.min(ttl, Math.ceil(options.lookupMs / 1000) + 1);
   const inflight = new InflightLookups();
   // Private: updates of one key are serialised within the instance, so its own writes never
   // compete; across instances each update is a compare-and-set, retried on what another instance
   // wrote meanwhile, so no update (a refresh included) is lost to a concurrent one.
   const writes = new Map<string, Promise<void>>();
 
-  async function swapIn(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined, guess: string | undefined): Promise<void> {
+  async function swapIn(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined, guess: string | undefined, entryTtl = ttl): Promise<void> {
     let raw = guess;
     for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
       const next = change(decodeEntry(raw));
       if (!next) return;
       const encoded = encodeEntry(next);
       if (encoded === raw) return;
-      const swap = await store.swap(key, raw, encoded, ttl);
+      // A marker alone (no field, no "no profile") gets the short TTL; anything else the entry's.
+      const swap = await store.swap(key, raw, encoded, isMarker(next) ? entryTtl : ttl);
       if (swap.outcome !== 'changed') return;
       raw = swap.current;
     }
   }
 
   /** Applies `change` to the stored entry; `guess` is what the key probably holds (saves a read). */
-  function update(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined, guess: string | undefined): Promise<void> {
+  function update(key: string, change: (entry: CacheEntry | undefined) => CacheEntry | undefined, guess: string | undefined, entryTtl = ttl): Promise<void> {
     const previous = writes.get(key);
-    const task = () => swapIn(key, change, guess);
+    const task = () => swapIn(key, change, guess, entryTtl);
     const done = previous ? previous.then(task, task) : task();
     writes.set(key, done);
     const settle = () => {
@@ -292,7 +301,7 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
     async refresh(psid) {
       const key = profileKey(page, psid);
       inflight.forget(key);
-      await update(key, withRefresh, undefined);
+      await update(key, withRefresh, undefined, markerTtl);
     },
     async dropNoProfile(psid) {
       const key = profileKey(page, psid);
@@ -300,9 +309,14 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
       // A "no profile" entry holds no field, so a refresh is exactly the drop. Its new generation
       // (written for an unknown user too) also discounts a "no profile" that a lookup begun before
       // the message stores late, on any instance. Known fields are left alone.
-      await update(key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined), undefined);
+      await update(key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined), undefined, markerTtl);
     },
   };
+}
+
+/** An entry that holds nothing but a refresh generation: what a refresh of an unknown user writes. */
+function isMarker(entry: CacheEntry): boolean {
+  return !entry.none && Object.keys(entry.fields).length === 0;
 }
 
 const AGE_RANK: Readonly<Record<ValueSource, number>> = { 'graph-api': 0, cache: 1, 'stale-cache': 2 };

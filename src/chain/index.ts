@@ -5,7 +5,8 @@ import { cachePolicy } from '../cache/store.js';
 import type { EntryStore } from '../cache/stores/entry-store.js';
 import type { GatewayConfig, PageConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
-import { compose, type Caller } from '../core/lookup.js';
+import { overBudget } from '../core/errors.js';
+import { compose, type Caller, type LookupCall } from '../core/lookup.js';
 import { GraphClient } from '../graph-api/client.js';
 import type { OutageLog } from '../observability/outage.js';
 import { Breaker } from '../pages/breaker.js';
@@ -70,6 +71,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
         policy: cachePolicy(config),
         observe: (outcome, call) => metrics.observeCache(outcome, call),
         clock,
+        lookupMs: config.upstreamTimeoutMs,
       })
     : undefined;
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
@@ -138,6 +140,23 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     capabilities,
     probeAccess: (psid, fields, call) =>
       probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { ...call, caller: call.caller ?? PAGE_STATUS_CALLER }),
+    refresh: async (psid, call) => {
+      await chargeRefresh(dependencies.budgets, key, call, metrics);
+      await cache?.refresh(psid);
+    },
     close: () => client.close(),
   };
+}
+
+/**
+ * A refresh makes the next read of a user go upstream, for whoever reads it: it costs its caller
+ * a lookup, so a spent budget cannot drain the cache that other callers rely on.
+ */
+async function chargeRefresh(callerBudgets: CallerBudgets, page: string, { caller }: LookupCall, metrics: UpstreamMetrics): Promise<void> {
+  const perMinute = caller?.lookupsPerMinute;
+  if (caller === undefined || perMinute === undefined) return;
+  const { granted, retryAfterSeconds } = await callerBudgets.take(caller.name, perMinute, page, 1);
+  if (granted > 0) return;
+  metrics.countCallerLookups(caller, 'over_budget', 1);
+  throw overBudget(retryAfterSeconds);
 }

@@ -145,11 +145,11 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    refreshUser: async (_root, { psid, pageId }, { pages }) => {
+    refreshUser: async (_root, { psid, pageId }, { pages, call }) => {
       const valid = validatePsid(psid);
       const page = pages.get(pageId);
-      // Without a cache there is nothing to refresh: the read below goes to the Graph API anyway.
-      await page.cache?.refresh(valid);
+      // Charged even without a cache (nothing to refresh then): a refresh is a lookup.
+      await page.refresh(valid, call);
       return { psid: valid, page };
     },
   },

@@ -23,6 +23,11 @@ export interface PageRuntime {
    * operation's `call`: its caller's shedding and budget, its accounting and trace.
    */
   probeAccess(psid: Psid, fields: readonly GraphField[], call: LookupCall): Promise<ProbeResult>;
+  /**
+   * `refreshUser`: one lookup from the caller's budget (RATE_LIMITED past it, and nothing changes),
+   * then the user's cached values stop counting as fresh.
+   */
+  refresh(psid: Psid, call: LookupCall): Promise<void>;
   close(): Promise<void>;
 }
 
