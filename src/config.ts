@@ -50,6 +50,8 @@ export interface GatewayConfig {
   readonly retryBaseMs: number;
   /** Largest retry delay. @default 1000 */
   readonly retryCapMs: number;
+  /** Retried sub-requests a Page may add, in percent of those sent first (plus a reserve of 1 per second). @default 10 */
+  readonly retryBudgetPercent: number;
   /** Consecutive failed upstream exchanges that open the circuit breaker. @default 5 */
   readonly breakerThreshold: number;
   /** How long the open breaker fails fast before one probe. @default 10000 */
@@ -312,6 +314,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     retryMax: integer(env, 'RETRY_MAX', 2, 0, 10),
     retryBaseMs: integer(env, 'RETRY_BASE_MS', 100, 0, 60_000),
     retryCapMs: integer(env, 'RETRY_CAP_MS', 1000, 0, 600_000),
+    retryBudgetPercent: integer(env, 'RETRY_BUDGET_PERCENT', 10, 0, 100),
     breakerThreshold: integer(env, 'BREAKER_THRESHOLD', 5, 1, 10_000),
     breakerCooldownMs: integer(env, 'BREAKER_COOLDOWN_MS', 10_000, 1, 3_600_000),
     rateLimitBackoffMs: integer(env, 'RATE_LIMIT_BACKOFF_MS', 60_000, 0, 86_400_000),

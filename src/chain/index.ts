@@ -14,6 +14,7 @@ import type { CallerBudgets } from '../pages/budgets.js';
 import { Capabilities } from '../pages/capabilities.js';
 import type { UpstreamMetrics } from '../pages/metrics.js';
 import type { PageRuntime } from '../pages/runtime.js';
+import { RetryBudget } from '../pages/retry-budget.js';
 import { SharedThrottle } from '../pages/shared-throttle.js';
 import { Throttle } from '../pages/throttle.js';
 import { probeAccess } from './access-probe.js';
@@ -84,8 +85,13 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const upstreamLayers = [
     // At most 50 sub-requests per batch call.
     batches(),
-    // Transient failures asked again, only those sub-requests.
-    retries({ retries: config.retryMax, baseMs: config.retryBaseMs, capMs: config.retryCapMs }),
+    // Transient failures asked again, only those sub-requests, within the Page's retry budget.
+    retries({
+      retries: config.retryMax,
+      baseMs: config.retryBaseMs,
+      capMs: config.retryCapMs,
+      budget: new RetryBudget(config.retryBudgetPercent / 100, clock),
+    }),
     // With Redis: what other instances learnt of the Page's throttling, and what this one learns.
     shared && sharedThrottle(shared),
     // No call while the usage headers or a rate-limit code say the Page is throttled.
