@@ -150,6 +150,11 @@ export interface TracingConfig {
   readonly maxExportBatchSize: number;
   /** OTEL_BSP_EXPORT_TIMEOUT: longest wait for one export request. @default 30000 */
   readonly exportTimeoutMs: number;
+  /**
+   * TRACEPARENT_FROM: whose `traceparent` (trace id) and Apollo client-name headers a span takes:
+   * `authenticated` callers only, `anyone`, or `nobody`. @default authenticated
+   */
+  readonly traceparentFrom: 'authenticated' | 'anyone' | 'nobody';
 }
 
 export class ConfigError extends Error {
@@ -383,6 +388,7 @@ function tracingConfig(env: Env): TracingConfig | undefined {
     maxQueueSize,
     maxExportBatchSize,
     exportTimeoutMs: integer(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1, 600_000),
+    traceparentFrom: oneOf(env, 'TRACEPARENT_FROM', ['authenticated', 'anyone', 'nobody'], 'authenticated'),
   };
 }
 

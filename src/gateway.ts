@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { openCacheStore } from './cache/store.js';
 import { connectRedis } from './cache/stores/redis.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { callerKeys, type GatewayConfig } from './config.js';
+import { callerKeys, secretsOf, type GatewayConfig } from './config.js';
 import type { Caller } from './core/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
@@ -66,7 +66,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const clock = options.clock ?? systemClock;
   // OpenTelemetry is loaded only when an OTLP endpoint is configured; without one, not a module of it.
   const tracer: GatewayTracer | undefined = config.tracing
-    ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger)
+    ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger, secretsOf(config))
     : undefined;
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();

@@ -63,7 +63,14 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
 
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const scope = newRequestScope(requestId, tracer?.startRequest({ method, headers: req.headers, requestId }));
+    // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
+    const runsNothing = req.method === 'GET' && search === '';
+    const caller = authenticate?.(req.headers.authorization);
+    const refused = authenticate !== undefined && !runsNothing && !caller;
+    // No span for a request refused before authentication (the operation metrics count it): anyone
+    // could otherwise fill the trace store, with trace ids of their choosing.
+    const trace = refused ? undefined : tracer?.startRequest({ method, headers: req.headers, requestId, authenticated: caller !== undefined });
+    const scope = newRequestScope(requestId, trace);
     const started = performance.now();
     // A client that goes away (mid-body or while its operation runs) is no failure of the gateway:
     // it gets an outcome of its own and no error-level line.
@@ -72,10 +79,7 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
       aborted = !res.writableFinished;
     });
     try {
-      // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
-      const runsNothing = req.method === 'GET' && search === '';
-      const caller = authenticate?.(req.headers.authorization);
-      if (authenticate && !runsNothing && !caller) {
+      if (refused) {
         throw new HttpError(401, 'Missing or unknown API key: send Authorization: Bearer <key>.', ErrorCode.UNAUTHENTICATED, {
           'www-authenticate': 'Bearer',
           connection: 'close',
