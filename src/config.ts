@@ -113,6 +113,12 @@ export interface GatewayConfig {
   readonly prefetchFields: readonly GraphField[];
   /** How long messages gather before their users are prefetched together (≤ 50 per batch). @default 100 */
   readonly prefetchWindowMs: number;
+  /** Prefetch batches in flight per Page at most. @default 1 */
+  readonly prefetchConcurrency: number;
+  /** Users waiting for a prefetch per Page at most; past it the oldest are dropped. @default 1000 */
+  readonly prefetchMaxQueued: number;
+  /** Prefetch lookups per minute per Page, counted like a caller's budget (across instances with Redis). @default 600 */
+  readonly prefetchLookupsPerMinute: number;
   /** OpenTelemetry trace export; undefined (the SDK never loaded) without an OTLP endpoint. */
   readonly tracing: TracingConfig | undefined;
 }
@@ -351,6 +357,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     prefetchOnMessage,
     prefetchFields: graphFields(env, 'PREFETCH_FIELDS', DEFAULT_PREFETCH_FIELDS, graphApiVersion),
     prefetchWindowMs: integer(env, 'PREFETCH_WINDOW_MS', 100, 0, 10_000),
+    prefetchConcurrency: integer(env, 'PREFETCH_CONCURRENCY', 1, 1, 64),
+    prefetchMaxQueued: integer(env, 'PREFETCH_MAX_QUEUED', 1000, 1, 1_000_000),
+    prefetchLookupsPerMinute: integer(env, 'PREFETCH_LOOKUPS_PER_MINUTE', 600, 1, MAX_LOOKUPS_PER_MINUTE),
     tracing: tracingConfig(env),
   };
 }

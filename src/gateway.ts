@@ -135,7 +135,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
-  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<PageRuntime>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
+  const prefetchDropped = metrics.counter({ name: 'gateway_prefetch_dropped_total', help: 'Users dropped from a full prefetch queue (PREFETCH_MAX_QUEUED), oldest first.' });
+  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<PageRuntime>({
+          fields: config.prefetchFields,
+          windowMs: config.prefetchWindowMs,
+          concurrency: config.prefetchConcurrency,
+          maxQueued: config.prefetchMaxQueued,
+          lookupsPerMinute: config.prefetchLookupsPerMinute,
+          onDropped: (count) => prefetchDropped.inc(count),
+          logger,
+        }) : undefined;
   const webhook =
     referrals && config.webhookVerifyToken
       ? webhookRoute({
