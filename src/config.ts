@@ -93,6 +93,8 @@ export interface GatewayConfig {
   readonly maxQueryBytes: number;
   /** Bound of the parsed-document cache and, separately, of the compiled-query cache, in estimated heap bytes. @default 16 MiB */
   readonly queryCacheMaxBytes: number;
+  /** Event-loop delay from which new operations are refused with 503 + Retry-After; 0 turns it off. @default 2000 */
+  readonly eventLoopLagLimitMs: number;
   /** How long a shutdown waits for in-flight operations before closing their connections. @default 10000 */
   readonly shutdownGraceMs: number;
   /** How long a cached profile field counts as fresh, in seconds; 0 turns the cache off. @default 300 */
@@ -348,6 +350,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxQueryBytes: integer(env, 'MAX_QUERY_BYTES', 16 * 1024, 256, 1024 * 1024),
     queryCacheMaxBytes: integer(env, 'QUERY_CACHE_MAX_BYTES', 16 * 1024 * 1024, 64 * 1024, 1024 ** 3),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    eventLoopLagLimitMs: integer(env, 'EVENT_LOOP_LAG_LIMIT_MS', 2000, 0, 600_000),
     profileCacheTtl,
     negativeCacheTtl: integer(env, 'NEGATIVE_CACHE_TTL', 60, 0, 30 * DAY),
     profileStaleTtl: integer(env, 'PROFILE_STALE_TTL', DAY, 0, 30 * DAY),

@@ -11,6 +11,7 @@ import { bearerCheck, bearerLookup } from './http/auth.js';
 import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
+import { EventLoopWatch } from './observability/event-loop.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -167,6 +168,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
           clock,
         })
       : undefined;
+  const loopWatch = config.eventLoopLagLimitMs > 0 ? new EventLoopWatch(config.eventLoopLagLimitMs, metrics) : undefined;
   const ops = opsRoutes({
     readiness,
     metrics,
@@ -184,6 +186,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     metrics,
     logger,
     tracer,
+    overloaded: loopWatch && (() => loopWatch.refusal()),
   });
 
   const port = await listen(httpServer, config.port, config.host);
@@ -202,6 +205,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     close: () =>
       (closing ??= (async () => {
         readiness.draining();
+        loopWatch?.close();
         await apollo.stop();
         await prefetcher?.close();
         await pages.close();

@@ -14,6 +14,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller is known but may not do this (a probe without the `operator` capability). */
   FORBIDDEN: 'FORBIDDEN',
+  /** The gateway itself is overloaded (HTTP 503 with Retry-After): nothing was tried. */
+  OVERLOADED: 'OVERLOADED',
   /** A malformed HTTP request: body too large, not JSON (Apollo uses it for CSRF and batching refusals too). */
   BAD_REQUEST: 'BAD_REQUEST',
 } as const;

@@ -32,6 +32,8 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
   readonly logger: Logger;
   /** Starts each request's span; undefined when tracing is off. */
   readonly tracer?: GatewayTracer | undefined;
+  /** Seconds to wait when the process is too busy to take an operation (event-loop lag); undefined when it is not. */
+  readonly overloaded?: (() => number | undefined) | undefined;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
  * operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authenticate, maxRequestBytes, maxQueryBytes, routes, metrics, logger, tracer } = options;
+  const { apollo, context, authenticate, maxRequestBytes, maxQueryBytes, routes, metrics, logger, tracer, overloaded } = options;
   const report = operationReporter(metrics, logger);
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -84,6 +86,11 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
           'www-authenticate': 'Bearer',
           connection: 'close',
         });
+      }
+      // Refused before reading the body: every operation taken now would be answered late.
+      const retryAfter = runsNothing ? undefined : overloaded?.();
+      if (retryAfter !== undefined) {
+        throw new HttpError(503, 'The gateway is overloaded. Retry later.', ErrorCode.OVERLOADED, { 'retry-after': String(retryAfter) });
       }
       scope.caller = caller?.name;
       if (caller) scope.trace?.set({ 'gateway.caller': caller.name });
