@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_PSIDS, startStack } from './helpers.js';
+import { codesByPath, DEMO_PSIDS, generatedPsid, startStack } from './helpers.js';
 
 const ONE_USER = `{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstName } } }`;
 
@@ -19,6 +19,31 @@ describe('admission control: the event loop', () => {
       expect(refused.body).toEqual({ errors: [{ message: 'The gateway is overloaded. Retry later.', extensions: { code: 'OVERLOADED' } }] });
       expect(stack.emulator.requests).toHaveLength(1);
       await expect.poll(async () => (await stack.query(ONE_USER)).status, { timeout: 5000, interval: 100 }).toBe(200);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('admission control: the Page\'s queue of batch calls', () => {
+  it('refuses at once, with retryAfterSeconds, what the queue could not answer within the deadline; what it admits is answered', async () => {
+    // One connection, 200 ms per call, a 1 s deadline: about four calls can be answered in time.
+    const stack = await startStack({ env: { UPSTREAM_CONNECTIONS: '1', UPSTREAM_TIMEOUT_MS: '1000', RETRY_MAX: '0', EVENT_LOOP_LAG_LIMIT_MS: '0' } });
+    try {
+      stack.emulator.injectFault({ delayMs: 200, times: 100 });
+      expect((await stack.query(ONE_USER)).body.errors).toBeUndefined(); // the queue learns how fast calls are
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => stack.query(`{ user(psid: "${generatedPsid(700 + i)}") { profile { firstName } } }`)),
+      );
+      const refused = results.filter((r) => r.body.errors?.[0]?.extensions?.retryAfterSeconds !== undefined);
+      // Generated users have no profile: NOT_FOUND is an answer from the Graph API.
+      const answered = results.filter((r) => codesByPath(r)['user.profile'] === 'NOT_FOUND');
+      expect(answered.length).toBeGreaterThanOrEqual(2);
+      // Refused up front, not timed out in the queue: only a refusal says when to come back.
+      expect(refused.length).toBeGreaterThanOrEqual(4);
+      for (const r of refused) expect(codesByPath(r)).toEqual({ 'user.profile': 'UPSTREAM_UNAVAILABLE' });
+      // What was refused never reached the Graph API.
+      expect(stack.emulator.subRequests.length).toBeLessThanOrEqual(1 + 12 - refused.length);
     } finally {
       await stack.close();
     }

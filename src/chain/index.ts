@@ -16,8 +16,10 @@ import type { UpstreamMetrics } from '../pages/metrics.js';
 import type { PageRuntime } from '../pages/runtime.js';
 import { RetryBudget } from '../pages/retry-budget.js';
 import { SharedThrottle } from '../pages/shared-throttle.js';
+import { UpstreamQueue } from '../pages/upstream-queue.js';
 import { Throttle } from '../pages/throttle.js';
 import { probeAccess } from './access-probe.js';
+import { admission } from './layers/admission.js';
 import { batches, sendBatch } from './layers/batch.js';
 import { breaker } from './layers/breaker.js';
 import { budgets } from './layers/budgets.js';
@@ -80,7 +82,9 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
   const shared = redis && new SharedThrottle(redis.redis, throttleKey(key), throttle, clock, redis.outage);
 
-  const post = sendBatch(client);
+  // At most UPSTREAM_CONNECTIONS batch calls at once; the rest wait in a queue the gateway measures.
+  const queue = new UpstreamQueue(config.upstreamConnections);
+  const post = queue.track(sendBatch(client));
   // The lower part of the chain (below), shared with the access probe.
   const upstreamLayers = [
     // At most 50 sub-requests per batch call.
@@ -110,6 +114,8 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       { atPercent: config.bulkShedAtPercent, onShed: (caller, count) => metrics.countCallerLookups(caller, 'shed', count) },
       clock,
     ),
+    // Nothing the Page's queue could not answer within the deadline (bulk: half of it).
+    admission(queue, config.upstreamTimeoutMs),
     // Each caller's lookupsPerMinute; what passes is counted as going upstream.
     budgets(dependencies.budgets, key, metrics.countCallerLookups),
     // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
