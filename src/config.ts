@@ -89,6 +89,10 @@ export interface GatewayConfig {
   readonly maxTokens: number;
   /** Most distinct PSIDs one operation may ask for, across all its fields. @default 250 */
   readonly maxPsidsPerOperation: number;
+  /** Most PSIDs of operations under way at once, all callers together; past it 503 (OVERLOADED). @default 20000 */
+  readonly maxPsidsInFlight: number;
+  /** Most PSIDs of operations under way at once for one caller; past it 503 (OVERLOADED). @default 5000 */
+  readonly maxPsidsInFlightPerCaller: number;
   /** Largest query text accepted, in UTF-8 bytes, refused before parsing (comments count). @default 16 KiB */
   readonly maxQueryBytes: number;
   /** Bound of the parsed-document cache and, separately, of the compiled-query cache, in estimated heap bytes. @default 16 MiB */
@@ -348,6 +352,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxTokens: integer(env, 'MAX_TOKENS', 1000, 100, 100_000),
     maxPsidsPerOperation: integer(env, 'MAX_PSIDS_PER_OPERATION', 250, 1, 10_000),
     maxQueryBytes: integer(env, 'MAX_QUERY_BYTES', 16 * 1024, 256, 1024 * 1024),
+    maxPsidsInFlight: integer(env, 'MAX_PSIDS_IN_FLIGHT', 20_000, 1, 10_000_000),
+    maxPsidsInFlightPerCaller: integer(env, 'MAX_PSIDS_IN_FLIGHT_PER_CALLER', 5_000, 1, 10_000_000),
     queryCacheMaxBytes: integer(env, 'QUERY_CACHE_MAX_BYTES', 16 * 1024 * 1024, 64 * 1024, 1024 ** 3),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     eventLoopLagLimitMs: integer(env, 'EVENT_LOOP_LAG_LIMIT_MS', 2000, 0, 600_000),

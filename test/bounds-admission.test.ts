@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AS_CONSOLE, AS_SYNC, callersEnv, usersQuery } from './callers.js';
 import { codesByPath, DEMO_PSIDS, generatedPsid, startStack } from './helpers.js';
 
 const ONE_USER = `{ user(psid: "${DEMO_PSIDS.peter}") { profile { firstName } } }`;
@@ -44,6 +45,27 @@ describe('admission control: the Page\'s queue of batch calls', () => {
       for (const r of refused) expect(codesByPath(r)).toEqual({ 'user.profile': 'UPSTREAM_UNAVAILABLE' });
       // What was refused never reached the Graph API.
       expect(stack.emulator.subRequests.length).toBeLessThanOrEqual(1 + 12 - refused.length);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('admission control: PSIDs in flight', () => {
+  it('refuses a caller\'s operation with 503 while its PSIDs under way would pass MAX_PSIDS_IN_FLIGHT_PER_CALLER; others go on, and it may again once they are answered', async () => {
+    const stack = await startStack({ env: { ...callersEnv(), MAX_PSIDS_IN_FLIGHT_PER_CALLER: '3', EVENT_LOOP_LAG_LIMIT_MS: '0' } });
+    try {
+      stack.emulator.injectFault({ delayMs: 300 });
+      const held = stack.query(usersQuery([generatedPsid(1), generatedPsid(2), generatedPsid(3)]), undefined, AS_SYNC);
+      await expect.poll(() => stack.emulator.requests.length, { timeout: 2000, interval: 5 }).toBe(1);
+      const refused = await stack.query(usersQuery([generatedPsid(4)]), undefined, AS_SYNC);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body.errors?.[0]?.extensions).toEqual({ code: 'OVERLOADED', retryAfterSeconds: 1 });
+      expect((await stack.query(usersQuery([generatedPsid(5)]), undefined, AS_CONSOLE)).status).toBe(200);
+      expect((await held).status).toBe(200);
+      expect((await stack.query(usersQuery([generatedPsid(4)]), undefined, AS_SYNC)).status).toBe(200);
+      expect(stack.emulator.subRequests.map((s) => s.id).sort()).toEqual([1, 2, 3, 5, 4].map(generatedPsid).sort());
     } finally {
       await stack.close();
     }
