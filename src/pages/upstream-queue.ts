@@ -18,11 +18,6 @@ export class UpstreamQueue {
 
   constructor(private readonly connections: number) {}
 
-  /** Batch calls waiting for a connection. */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
   /** How long `batches` more batch calls asked now would take to be answered, in ms (0 before any call). */
   expectedMs(batches: number): number {
     const ahead = this.waiting.length + Math.max(0, this.active + batches - this.connections);
