@@ -3,10 +3,10 @@
  * prefetch, serving a support console (interactive, 4 connections) while one hostile or bulk load
  * runs at a time. Each phase passes when the console's answers stay within their bounds: success
  * ≥ 99 % (not in the slow-upstream phase, where the Graph API itself is too slow to answer), p99
- * within the deadline plus a margin, and the gateway's peak RSS under MAX_PEAK_RSS_MB.
+ * within the deadline plus a margin, and the gateway's peak RSS under MAX_PEAK_RSS_MB, with its
+ * heap capped at MAX_HEAP_MB (and alive at the end). Each phase has a fresh gateway.
  */
 import { createHmac } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { generatedPsid } from '../src/demo/emulator/data.js';
 import type { RedisServer } from '../test/redis.js';
 import { runLoad } from './load.js';
@@ -18,6 +18,8 @@ const DEADLINE_MS = 5000;
 /** What a response may take beyond the deadline: the event loop's own delay, the HTTP exchange. */
 const MARGIN_MS = 1000;
 const MAX_PEAK_RSS_MB = 400;
+/** The gateway's V8 heap cap in these phases (--max-old-space-size). */
+const MAX_HEAP_MB = 256;
 const MIN_SUCCESS = 0.99;
 const PAGE_ID = '100200300400500';
 const APP_SECRET = 'soak-attacks-app-secret';
@@ -102,7 +104,6 @@ const PHASES: readonly Phase[] = [
         const psids = Array.from({ length: 50 }, (_, k) => String(9_500_000_000_000_000 + i * 50 + k));
         return post(url, { query: 'query($p: [ID!]!) { users(psids: $p) { profile { firstName } } }', variables: { p: psids } }, KEYS.sync);
       });
-      await emulator.reset();
     },
   },
 ];
@@ -114,8 +115,18 @@ export interface PhaseResult {
 
 /** Runs every attack phase for `phaseSeconds` against one gateway; answers one line per phase. */
 export async function runAttacks(emulator: Emulator, redis: RedisServer, workdir: string, phaseSeconds: number): Promise<PhaseResult[]> {
+  const results: PhaseResult[] = [];
+  for (const phase of PHASES) results.push(await runPhase(phase, emulator, redis, workdir, phaseSeconds));
+  return results;
+}
+
+/** One phase against a gateway of its own, so that each peak RSS is that phase's alone. */
+async function runPhase(phase: Phase, emulator: Emulator, redis: RedisServer, workdir: string, phaseSeconds: number): Promise<PhaseResult> {
   const gateway = await startTarget(TARGETS[0]!, emulator, {
     cache: true,
+    // A heap capped as a production container would cap it: a bound that only holds with
+    // unlimited memory is none.
+    nodeFlags: [`--max-old-space-size=${MAX_HEAP_MB}`],
     upstreamConnections: 64,
     cwd: workdir,
     env: {
@@ -137,31 +148,27 @@ export async function runAttacks(emulator: Emulator, redis: RedisServer, workdir
   const url = gateway.url;
   const webhookUrl = url.replace(/\/graphql$/, '/webhook');
   const one = SCENARIOS.find((s) => s.name === 'one-user')!;
-  const results: PhaseResult[] = [];
   try {
-    for (const phase of PHASES) {
-      const rss = sampleRss(gateway.pid);
-      const until = Date.now() + phaseSeconds * 1000;
-      const [load] = await Promise.all([
-        runLoad({ url, bodies: one.bodies, seconds: phaseSeconds, connections: 4, headers: { authorization: `Bearer ${KEYS.console}` } }),
-        phase.run({ url, webhookUrl, emulator, until }),
-      ]);
-      const peakMb = rss.stop() / 2 ** 20;
-      const success = load.completed === 0 ? 0 : 1 - load.errors / load.completed;
-      const failures = [
-        ...(phase.consoleAnswered && success < MIN_SUCCESS ? [`console success ${(success * 100).toFixed(1)} % (at least ${MIN_SUCCESS * 100} %)`] : []),
-        ...(load.p99Ms > DEADLINE_MS + MARGIN_MS ? [`console p99 ${load.p99Ms} ms (at most ${DEADLINE_MS + MARGIN_MS} ms)`] : []),
-        ...(peakMb > MAX_PEAK_RSS_MB ? [`peak RSS ${peakMb.toFixed(0)} MB (at most ${MAX_PEAK_RSS_MB} MB)`] : []),
-      ];
-      results.push({
-        line: `  ${phase.name}: console ${load.completed} ops, ${(success * 100).toFixed(1)} % answered, p99 ${load.p99Ms} ms; peak RSS ${peakMb.toFixed(0)} MB${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`,
-        failures,
-      });
-      // The queues drain before the next phase starts.
-      await sleep(DEADLINE_MS + MARGIN_MS);
-    }
+    const rss = sampleRss(gateway.pid);
+    const until = Date.now() + phaseSeconds * 1000;
+    const [load] = await Promise.all([
+      runLoad({ url, bodies: one.bodies, seconds: phaseSeconds, connections: 4, headers: { authorization: `Bearer ${KEYS.console}` } }),
+      phase.run({ url, webhookUrl, emulator, until }),
+    ]);
+    const peakMb = rss.stop() / 2 ** 20;
+    const success = load.completed === 0 ? 0 : 1 - load.errors / load.completed;
+    const failures = [
+      ...(phase.consoleAnswered && success < MIN_SUCCESS ? [`console success ${(success * 100).toFixed(1)} % (at least ${MIN_SUCCESS * 100} %)`] : []),
+      ...(load.p99Ms > DEADLINE_MS + MARGIN_MS ? [`console p99 ${load.p99Ms} ms (at most ${DEADLINE_MS + MARGIN_MS} ms)`] : []),
+      ...(peakMb > MAX_PEAK_RSS_MB ? [`peak RSS ${peakMb.toFixed(0)} MB (at most ${MAX_PEAK_RSS_MB} MB)`] : []),
+      ...(/\) exited \(/.test(gateway.describe().split('\n')[0]!) ? ['the gateway exited (out of memory?)'] : []),
+    ];
+    return {
+      line: `  ${phase.name}: console ${load.completed} ops, ${(success * 100).toFixed(1)} % answered, p99 ${load.p99Ms} ms; peak RSS ${peakMb.toFixed(0)} MB${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`,
+      failures,
+    };
   } finally {
     await gateway.stop();
+    await emulator.reset();
   }
-  return results;
 }
