@@ -4,7 +4,8 @@
  * about 1 % of upstream requests failing on purpose and its Redis frozen (SIGSTOP), then killed
  * and restarted, in the middle. It prints errors, latency percentiles, upstream calls and the
  * gateway's RSS over time, and fails on an error no injected fault explains or on RSS growth
- * after warm-up beyond 20 %.
+ * after warm-up beyond 20 %. Then the attack phases (bench/attacks.ts), each a tenth of the run
+ * (at least 10 s), with their own bounds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startRedis, type RedisServer } from '../test/redis.js';
 import { build } from './build.js';
+import { runAttacks } from './attacks.js';
 import { runLoad } from './load.js';
 import { rssOf, startEmulator, type Emulator, type Running } from './processes.js';
 import { SCENARIOS } from './scenarios.js';
@@ -198,7 +200,17 @@ async function soak(workdir: string, redis: RedisServer): Promise<boolean> {
       failures.length === 0 ? 'PASS' : `FAIL: ${failures.join('; ')}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    return failures.length === 0;
+
+    await gateway.stop();
+    gateway = undefined;
+    await emulator.reset();
+    const phaseSeconds = Math.max(10, Math.round(seconds / 10));
+    const attacks = await runAttacks(emulator, redis, workdir, phaseSeconds);
+    const attackFailures = attacks.flatMap((a) => a.failures);
+    process.stdout.write(
+      `attack phases, ${phaseSeconds} s each, a support console (4 connections) answered meanwhile:\n${attacks.map((a) => a.line).join('\n')}\n${attackFailures.length === 0 ? 'PASS' : `FAIL: ${attackFailures.length} bound(s) missed`}\n`,
+    );
+    return failures.length === 0 && attackFailures.length === 0;
   } catch (error) {
     if (gateway) log(gateway.describe());
     throw error;

@@ -58,6 +58,32 @@ const fetcher: GraphiQLProps['fetcher'] = async (params, options) => {
   }
 };
 
+/**
+ * The browser's localStorage, minus every request's headers: GraphiQL keeps its tabs and query
+ * history there with the headers each ran with, and those carry the API key.
+ */
+const storage: Storage = {
+  get length() {
+    return localStorage.length;
+  },
+  key: (index) => localStorage.key(index),
+  getItem: (key) => localStorage.getItem(key),
+  setItem: (key, value) => {
+    if (key.endsWith('headers')) return;
+    localStorage.setItem(key, withoutHeaders(value));
+  },
+  removeItem: (key) => localStorage.removeItem(key),
+  clear: () => localStorage.clear(),
+};
+
+function withoutHeaders(value: string): string {
+  try {
+    return JSON.stringify(JSON.parse(value), (key, inner: unknown) => (key === 'headers' ? undefined : inner));
+  } catch {
+    return value;
+  }
+}
+
 function stringValues(headers: Record<string, unknown> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(headers ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
@@ -67,9 +93,12 @@ createRoot(root).render(
   createElement(GraphiQL, {
     fetcher,
     defaultQuery: HEADLINE_QUERY,
-    // The API key goes in the headers editor; it is not saved in the browser (shouldPersistHeaders off).
+    // The API key goes in the headers editor; it is not saved in the browser (shouldPersistHeaders
+    // off, and `storage` drops headers from tabs and history).
     defaultHeaders: keyRequired ? KEY_HEADERS : '',
     defaultEditorToolsVisibility: keyRequired ? 'headers' : false,
     shouldPersistHeaders: false,
+    // Tabs and history are kept, without headers (nor the key in them).
+    storage,
   }),
 );

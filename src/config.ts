@@ -51,6 +51,8 @@ export interface GatewayConfig {
   readonly retryBaseMs: number;
   /** Largest retry delay. @default 1000 */
   readonly retryCapMs: number;
+  /** Retried sub-requests a Page may add, in percent of those sent first (plus a reserve of 1 per second). @default 10 */
+  readonly retryBudgetPercent: number;
   /** Consecutive failed upstream exchanges that open the circuit breaker. @default 5 */
   readonly breakerThreshold: number;
   /** How long the open breaker fails fast before one probe. @default 10000 */
@@ -88,6 +90,16 @@ export interface GatewayConfig {
   readonly maxTokens: number;
   /** Most distinct PSIDs one operation may ask for, across all its fields. @default 250 */
   readonly maxPsidsPerOperation: number;
+  /** Most PSIDs of operations under way at once, all callers together; past it 503 (OVERLOADED). @default 20000 */
+  readonly maxPsidsInFlight: number;
+  /** Most PSIDs of operations under way at once for one caller; past it 503 (OVERLOADED). @default 5000 */
+  readonly maxPsidsInFlightPerCaller: number;
+  /** Largest query text accepted, in UTF-8 bytes, refused before parsing (comments count). @default 16 KiB */
+  readonly maxQueryBytes: number;
+  /** Bound of the parsed-document cache and, separately, of the compiled-query cache, in estimated heap bytes. @default 16 MiB */
+  readonly queryCacheMaxBytes: number;
+  /** Event-loop delay from which new operations are refused with 503 + Retry-After; 0 turns it off. @default 2000 */
+  readonly eventLoopLagLimitMs: number;
   /** How long a shutdown waits for in-flight operations before closing their connections. @default 10000 */
   readonly shutdownGraceMs: number;
   /** How long a cached profile field counts as fresh, in seconds; 0 turns the cache off. @default 300 */
@@ -108,6 +120,12 @@ export interface GatewayConfig {
   readonly prefetchFields: readonly GraphField[];
   /** How long messages gather before their users are prefetched together (≤ 50 per batch). @default 100 */
   readonly prefetchWindowMs: number;
+  /** Prefetch batches in flight per Page at most. @default 1 */
+  readonly prefetchConcurrency: number;
+  /** Users waiting for a prefetch per Page at most; past it the oldest are dropped. @default 1000 */
+  readonly prefetchMaxQueued: number;
+  /** Prefetch lookups per minute per Page, counted like a caller's budget (across instances with Redis). @default 600 */
+  readonly prefetchLookupsPerMinute: number;
   /** OpenTelemetry trace export; undefined (the SDK never loaded) without an OTLP endpoint. */
   readonly tracing: TracingConfig | undefined;
   /** The app's id; with APP_SECRET, each Page token is checked with debug_token. */
@@ -183,6 +201,11 @@ export interface TracingConfig {
   readonly maxExportBatchSize: number;
   /** OTEL_BSP_EXPORT_TIMEOUT: longest wait for one export request. @default 30000 */
   readonly exportTimeoutMs: number;
+  /**
+   * TRACEPARENT_FROM: whose `traceparent` (trace id) and Apollo client-name headers a span takes:
+   * `authenticated` callers only, `anyone`, or `nobody`. @default authenticated
+   */
+  readonly traceparentFrom: 'authenticated' | 'anyone' | 'nobody';
 }
 
 /**
@@ -356,6 +379,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     retryMax: integer(env, 'RETRY_MAX', 2, 0, 10),
     retryBaseMs: integer(env, 'RETRY_BASE_MS', 100, 0, 60_000),
     retryCapMs: integer(env, 'RETRY_CAP_MS', 1000, 0, 600_000),
+    retryBudgetPercent: integer(env, 'RETRY_BUDGET_PERCENT', 10, 0, 100),
     breakerThreshold: integer(env, 'BREAKER_THRESHOLD', 5, 1, 10_000),
     breakerCooldownMs: integer(env, 'BREAKER_COOLDOWN_MS', 10_000, 1, 3_600_000),
     rateLimitBackoffMs: integer(env, 'RATE_LIMIT_BACKOFF_MS', 60_000, 0, 86_400_000),
@@ -375,7 +399,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxRootFields: integer(env, 'MAX_ROOT_FIELDS', 10, 1, 1000),
     maxTokens: integer(env, 'MAX_TOKENS', 1000, 100, 100_000),
     maxPsidsPerOperation: integer(env, 'MAX_PSIDS_PER_OPERATION', 250, 1, 10_000),
+    maxQueryBytes: integer(env, 'MAX_QUERY_BYTES', 16 * 1024, 256, 1024 * 1024),
+    maxPsidsInFlight: integer(env, 'MAX_PSIDS_IN_FLIGHT', 20_000, 1, 10_000_000),
+    maxPsidsInFlightPerCaller: integer(env, 'MAX_PSIDS_IN_FLIGHT_PER_CALLER', 5_000, 1, 10_000_000),
+    queryCacheMaxBytes: integer(env, 'QUERY_CACHE_MAX_BYTES', 16 * 1024 * 1024, 64 * 1024, 1024 ** 3),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    eventLoopLagLimitMs: integer(env, 'EVENT_LOOP_LAG_LIMIT_MS', 2000, 0, 600_000),
     profileCacheTtl,
     negativeCacheTtl: integer(env, 'NEGATIVE_CACHE_TTL', 60, 0, 30 * DAY),
     profileStaleTtl: integer(env, 'PROFILE_STALE_TTL', DAY, 0, 30 * DAY),
@@ -385,6 +414,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     prefetchOnMessage,
     prefetchFields: graphFields(env, 'PREFETCH_FIELDS', DEFAULT_PREFETCH_FIELDS, graphApiVersion),
     prefetchWindowMs: integer(env, 'PREFETCH_WINDOW_MS', 100, 0, 10_000),
+    prefetchConcurrency: integer(env, 'PREFETCH_CONCURRENCY', 1, 1, 64),
+    prefetchMaxQueued: integer(env, 'PREFETCH_MAX_QUEUED', 1000, 1, 1_000_000),
+    prefetchLookupsPerMinute: integer(env, 'PREFETCH_LOOKUPS_PER_MINUTE', 600, 1, MAX_LOOKUPS_PER_MINUTE),
     tracing: tracingConfig(env),
     appId: appIdSetting(env, appSecret),
     tokenCheckInterval: integer(env, 'TOKEN_CHECK_INTERVAL', 6 * 3600, 60, 30 * DAY),
@@ -523,6 +555,7 @@ function tracingConfig(env: Env): TracingConfig | undefined {
     maxQueueSize,
     maxExportBatchSize,
     exportTimeoutMs: integer(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1, 600_000),
+    traceparentFrom: oneOf(env, 'TRACEPARENT_FROM', ['authenticated', 'anyone', 'nobody'], 'authenticated'),
   };
 }
 
@@ -623,7 +656,9 @@ function parsePages(env: Env): PageConfig[] {
 const CALLER_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 // In JSON a key may hold commas, unlike in the comma-separated GATEWAY_API_KEYS; never spaces (Bearer).
 const CALLER_KEY = /^[\x21-\x7e]{16,256}$/;
-const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute', 'pages']);
+const CALLER_FIELDS = new Set(['key', 'priority', 'lookupsPerMinute', 'pages', 'operator']);
+// The gateway's own lookups are counted under these names; a caller taking one would merge with them.
+const RESERVED_CALLER_NAMES = new Set(['prefetch', 'page-status']);
 const MAX_LOOKUPS_PER_MINUTE = 10_000_000;
 
 /**
@@ -636,7 +671,7 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     env,
     'GATEWAY_CALLERS',
     'GATEWAY_CALLERS_FILE',
-    '{"<name>": {"key": "…", "priority": "interactive", "lookupsPerMinute": 600}}',
+    '{"<name>": {"key": "…", "priority": "interactive", "lookupsPerMinute": 600, "operator": false}}',
     'caller name',
   );
   if (!json) return [];
@@ -646,12 +681,13 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     if (!CALLER_NAME.test(caller)) {
       throw new ConfigError(name, 'is not a caller name of 1 to 64 letters, digits, ".", "_" or "-"', caller.slice(0, 40));
     }
+    if (RESERVED_CALLER_NAMES.has(caller)) throw new ConfigError(name, `may not name a caller "${caller}": the gateway's own lookups use that name`);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new ConfigError(name, 'needs an object', caller);
     }
     const unknown = Object.keys(value).find((field) => !CALLER_FIELDS.has(field));
     if (unknown !== undefined) throw new ConfigError(name, `has an unknown setting "${unknown.slice(0, 40)}"`, caller);
-    const { key, priority, lookupsPerMinute } = value as { key?: unknown; priority?: unknown; lookupsPerMinute?: unknown };
+    const { key, priority, lookupsPerMinute, operator } = value as { key?: unknown; priority?: unknown; lookupsPerMinute?: unknown; operator?: unknown };
     if (typeof key !== 'string' || !CALLER_KEY.test(key)) {
       throw new ConfigError(name, 'needs a key of 16 to 256 printable ASCII characters, without spaces', caller);
     }
@@ -666,7 +702,15 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
     ) {
       throw new ConfigError(name, `needs a whole lookupsPerMinute between 1 and ${MAX_LOOKUPS_PER_MINUTE}`, caller);
     }
-    return { name: caller, key, priority, lookupsPerMinute: lookupsPerMinute as number | undefined, pages: callerPages(name, caller, (value as { pages?: unknown }).pages) };
+    if (operator !== undefined && typeof operator !== 'boolean') throw new ConfigError(name, 'needs "operator": true or false', caller);
+    return {
+      name: caller,
+      key,
+      priority,
+      lookupsPerMinute: lookupsPerMinute as number | undefined,
+      pages: callerPages(name, caller, (value as { pages?: unknown }).pages),
+      ...(operator === true && { operator }),
+    };
   });
 }
 
@@ -674,7 +718,7 @@ function parseCallers(env: Env, apiKeys: readonly string[]): CallerConfig[] {
 function callerPages(name: string, caller: string, pages: unknown): string[] | undefined {
   if (pages === undefined) return undefined;
   if (!Array.isArray(pages) || !pages.every((id) => typeof id === 'string' && isNumericId(id))) {
-    throw new ConfigError(name, `needs "pages" to be a list of numeric Page ids for caller ${caller}`);
+    throw new ConfigError(name, "needs \"pages\" to be a list of numeric Page ids", caller);
   }
   return [...new Set(pages as string[])];
 }
@@ -682,12 +726,13 @@ function callerPages(name: string, caller: string, pages: unknown): string[] | u
 /**
  * Every key a GraphQL request may authenticate with, and the caller it stands for: the named
  * callers, and each GATEWAY_API_KEYS key as an interactive caller without a budget, named by its
- * position (`GATEWAY_API_KEYS#1`, …; "#" is no caller name's, so the two never clash).
+ * position (`GATEWAY_API_KEYS#1`, …; "#" is no caller name's, so the two never clash). Such a key
+ * is already unlimited, so it is an operator too; GATEWAY_CALLERS is the way to tell callers apart.
  */
 export function callerKeys(config: Pick<GatewayConfig, 'callers' | 'gatewayApiKeys'>): [key: string, caller: Caller][] {
   return [
     ...config.callers.map(({ key, ...caller }): [string, Caller] => [key, caller]),
-    ...config.gatewayApiKeys.map((key, i): [string, Caller] => [key, { name: `GATEWAY_API_KEYS#${i + 1}`, priority: 'interactive' }]),
+    ...config.gatewayApiKeys.map((key, i): [string, Caller] => [key, { name: `GATEWAY_API_KEYS#${i + 1}`, priority: 'interactive', operator: true }]),
   ];
 }
 

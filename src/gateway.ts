@@ -12,6 +12,7 @@ import { tokenVerifier } from './http/jwt.js';
 import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
+import { EventLoopWatch } from './observability/event-loop.js';
 import { GRAPHQL_PATH, listen, serveHttp } from './http/server.js';
 import { scrubMore, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -80,7 +81,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const tokens = config.jwt ? await tokenVerifier(config.jwt, clock, logger) : undefined;
   // OpenTelemetry is loaded only when an OTLP endpoint is configured; without one, not a module of it.
   const tracer: GatewayTracer | undefined = config.tracing
-    ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger)
+    ? await (await import('./observability/otel.js')).startTracing(config.tracing, logger, secretsOf(config))
     : undefined;
   const metrics = new GatewayMetrics();
   const readiness = new Readiness();
@@ -130,6 +131,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     const call = { caller, charge: (subRequests: number) => charge(scope, subRequests), trace: scope.trace };
     return {
       scope,
+      call,
+      open: authenticate === undefined,
       pages,
       caller,
       profiles: (page) => {
@@ -154,7 +157,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS, nor AUTH_JWKS_URL): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
-  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<Page>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
+  const prefetchDropped = metrics.counter({ name: 'gateway_prefetch_dropped_total', help: 'Users dropped from a full prefetch queue (PREFETCH_MAX_QUEUED), oldest first.' });
+  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<Page>({
+          fields: config.prefetchFields,
+          windowMs: config.prefetchWindowMs,
+          concurrency: config.prefetchConcurrency,
+          maxQueued: config.prefetchMaxQueued,
+          lookupsPerMinute: config.prefetchLookupsPerMinute,
+          onDropped: (count) => prefetchDropped.inc(count),
+          logger,
+        }) : undefined;
   // Refilled in place on reload: the webhook route holds this array.
   const appSecrets = webhookSecrets(pages.all);
   const webhook =
@@ -179,6 +191,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
           clock,
         })
       : undefined;
+  const loopWatch = config.eventLoopLagLimitMs > 0 ? new EventLoopWatch(config.eventLoopLagLimitMs, metrics) : undefined;
   const ops = opsRoutes({
     readiness,
     metrics,
@@ -193,10 +206,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     signIn: tokens !== undefined,
     cors: config.corsOrigins.length > 0 ? corsHandler(config.corsOrigins, config.corsMaxAgeSeconds) : undefined,
     maxRequestBytes: config.maxRequestBytes,
+    maxQueryBytes: config.maxQueryBytes,
     routes: [webhook, ops, explorer].filter((route) => route !== undefined),
     metrics,
     logger,
     tracer,
+    overloaded: loopWatch && (() => loopWatch.refusal()),
   });
 
   const reloadConfig = options.reloadConfig;
@@ -242,6 +257,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         readiness.draining();
         clearInterval(tokenChecks);
         reloader?.close();
+        loopWatch?.close();
         await apollo.stop();
         await prefetcher?.close();
         await pages.close();

@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { startGateway, type Gateway } from './gateway.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, flushLogs } from './observability/logger.js';
 
 /** Added to SHUTDOWN_GRACE_MS (after which the drain closes connections) before the process exits anyway. */
 const SHUTDOWN_MARGIN_MS = 5_000;
+/** Longest an exit waits for buffered log lines to be written (a gone or stuck reader drops them). */
+const LOG_FLUSH_MS = 1_000;
+
+/** Exits once the logs are written, or LOG_FLUSH_MS has passed. */
+const exit = (code: number) => void flushLogs(LOG_FLUSH_MS).then(() => process.exit(code));
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -22,7 +27,7 @@ async function main(): Promise<void> {
   // Through the logger, whose output is scrubbed of configured secrets, never a raw stack on stderr.
   const crash = (kind: string) => (error: unknown) => {
     logger.fatal({ err: error }, kind);
-    process.exit(1);
+    exit(1);
   };
   process.on('uncaughtException', crash('uncaught exception'));
   process.on('unhandledRejection', crash('unhandled rejection'));
@@ -30,7 +35,7 @@ async function main(): Promise<void> {
   const demoMode = !config.pageAccessToken && config.extraPages.length === 0;
   if (demoMode && config.nodeEnv === 'production') {
     logger.fatal('PAGE_ACCESS_TOKEN (or PAGES) is required when NODE_ENV=production (demo mode is for development only)');
-    process.exit(1);
+    return exit(1);
   }
   // Loaded only here, by a dynamic import: a gateway with a token never loads the emulator.
   const demo = demoMode ? await (await import('./demo/demo.js')).startDemo(config, logger) : undefined;
@@ -49,7 +54,7 @@ async function main(): Promise<void> {
     gateway = await startGateway(config, logger, demo ? {} : { reloadConfig: () => loadConfig() });
   } catch (error) {
     logger.fatal({ err: error }, 'Gateway failed to start');
-    process.exit(1);
+    return exit(1);
   }
   await demo?.deliverSampleReferral(gateway.webhookUrl);
   const local = config.host === '127.0.0.1' || config.host === '0.0.0.0' || config.host === '::';
@@ -71,11 +76,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'Shutting down');
     setTimeout(() => {
       logger.error('Shutdown took too long; exiting');
-      process.exit(1);
+      exit(1);
     }, config.shutdownGraceMs + SHUTDOWN_MARGIN_MS).unref();
     void Promise.allSettled([gateway.close(), emulator?.close()]).then(() => {
       logger.info('Shutdown complete');
-      process.exit(0);
+      exit(0);
     });
   };
   process.once('SIGINT', () => stop('SIGINT'));

@@ -289,7 +289,7 @@ describe('frontend settings: caller pages, sign-in tokens, CORS', () => {
     const config = loadConfig({ GATEWAY_CALLERS: JSON.stringify({ a: { key: KEY, priority: 'interactive', pages: ['111', '111', '222'] } }) });
     expect(config.callers[0]?.pages).toEqual(['111', '222']);
     expect(() => loadConfig({ GATEWAY_CALLERS: JSON.stringify({ a: { key: KEY, priority: 'interactive', pages: '111' } }) })).toThrowError(
-      /^Invalid configuration: GATEWAY_CALLERS needs "pages" to be a list of numeric Page ids for caller a$/,
+      /^Invalid configuration: GATEWAY_CALLERS\[a\] needs "pages" to be a list of numeric Page ids$/,
     );
   });
 

@@ -91,6 +91,10 @@ describe('the built-in explorer in a real browser (development)', () => {
       expect(result).toContain('"firstName": "Peter"');
       expect(result).toContain('"adId": "6045246247433"');
       expect(result).not.toContain('errors');
+      // The run is in GraphiQL's history, without the key: nothing secret stays in the browser.
+      const stored = () => page.evaluate<string>('JSON.stringify({ ...localStorage })');
+      await expect.poll(stored, { timeout: 10_000 }).toContain('lastAdReferral');
+      expect(await stored()).not.toContain(API_KEY);
 
       expect(refused).toEqual([]);
       expect(errors.filter((error) => /Content Security Policy/i.test(error))).toEqual([]);

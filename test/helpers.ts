@@ -217,7 +217,7 @@ export function referralDelivery(
           ...(e.in === 'postback'
             ? { postback: { title: 'Get Started', payload: 'start', referral: e.referral } }
             : e.in === 'message'
-              ? { message: { mid: 'm_1', text: 'hi', referral: e.referral } }
+              ? { message: { mid: nextMid(), text: 'hi', referral: e.referral } }
               : { referral: e.referral }),
         })),
       },
@@ -225,17 +225,25 @@ export function referralDelivery(
   };
 }
 
+// Every message has an id of its own, as Meta's do: the gateway takes a repeated one for a replay.
+let mids = 0;
+const nextMid = () => `m_${process.pid}_${++mids}`;
+const withMid = (body: Record<string, unknown>) => {
+  const message = body.message as Record<string, unknown> | undefined;
+  return message ? { ...body, message: { mid: nextMid(), ...message } } : body;
+};
+
 /** Kinds of messaging event a user makes, and the Page's own echo of a message it sent. */
 export type MessagingKind = 'message' | 'postback' | 'referral' | 'optin' | 'echo';
 
 /** A Page webhook delivery of messaging events, one per [psid, kind]. */
 export function messagingDelivery(pageId: string, events: { psid: string; kind: MessagingKind }[]) {
   const bodies: Record<MessagingKind, Record<string, unknown>> = {
-    message: { message: { mid: 'm_1', text: 'hello' } },
+    message: { message: { text: 'hello' } },
     postback: { postback: { title: 'Get Started', payload: 'start' } },
     referral: { referral: { source: 'SHORTLINK', type: 'OPEN_THREAD', ref: 'hi' } },
     optin: { optin: { type: 'one_time_notif_req', payload: 'news' } },
-    echo: { message: { mid: 'm_2', text: 'hi from the Page', is_echo: true, app_id: 1517776481860111 } },
+    echo: { message: { text: 'hi from the Page', is_echo: true, app_id: 1517776481860111 } },
   };
   return {
     object: 'page',
@@ -248,7 +256,7 @@ export function messagingDelivery(pageId: string, events: { psid: string; kind: 
           sender: { id: e.kind === 'echo' ? pageId : e.psid },
           recipient: { id: e.kind === 'echo' ? e.psid : pageId },
           timestamp: 1_700_000_000_000 + i,
-          ...bodies[e.kind],
+          ...withMid(bodies[e.kind]),
         })),
       },
     ],

@@ -73,12 +73,12 @@ describe('pageStatus', () => {
     expect(field('isPaymentEnabled').status).toBe('UNKNOWN');
   });
 
-  it('reports the usage figures the Graph API sent, with the raw header', async () => {
+  it('reports the usage figures the Graph API sent, never the raw header', async () => {
     const s = await start();
     const app = JSON.stringify({ call_count: 42, total_cputime: 7, total_time: 9 });
     s.emulator.injectFault({ headers: { 'x-app-usage': app, 'x-business-use-case-usage': '' } });
     await s.query(`{ user(psid: "${PETER}") { profile { firstName } } }`);
-    expect((await status(s)).status.usage).toEqual({ callCount: 42, totalTime: 9, totalCputime: 7, header: app });
+    expect((await status(s)).status.usage).toEqual({ callCount: 42, totalTime: 9, totalCputime: 7, header: '{"call_count":42,"total_time":9,"total_cputime":7}' });
 
     // The business-use-case header wins, each figure at its highest entry; a regain time pauses calls.
     const buc = JSON.stringify({
@@ -90,7 +90,8 @@ describe('pageStatus', () => {
     s.emulator.injectFault({ headers: { 'x-app-usage': app, 'x-business-use-case-usage': buc } });
     await s.query(`{ user(psid: "${DEMO_PSIDS.fractional}") { profile { firstName } } }`);
     const { status: page } = await status(s);
-    expect(page.usage).toEqual({ callCount: 61, totalTime: 30, totalCputime: 40, header: buc });
+    expect(page.usage).toEqual({ callCount: 61, totalTime: 30, totalCputime: 40, header: '{"call_count":61,"total_time":30,"total_cputime":40}' });
+    expect(JSON.stringify(page)).not.toContain('estimated_time_to_regain_access');
     expect(page.throttledForSeconds).toBe(180);
     clock.advance(60);
     expect((await status(s)).status.throttledForSeconds).toBe(120);

@@ -144,13 +144,18 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(operation.attributes).toMatchObject({ 'gateway.outcome': 'partial', 'gateway.error_codes': ['NOT_FOUND'], 'gateway.upstream.requests': 2 });
   });
 
-  it('starts a trace of its own when the caller sends no traceparent, and marks refused requests', async () => {
-    const response = await stack.query(HEADLINE, { psid: DEMO_PSIDS.peter }, { 'apollographql-client-name': 'no-key-caller' });
-    expect(response.status).toBe(401);
-    const refused = await receiver.waitForSpan((s) => s.attributes['gateway.caller.name'] === 'no-key-caller', 'for the refused request');
-    expect(refused.parentSpanId || undefined).toBeUndefined();
-    expect(refused.name).toBe('POST /graphql');
-    expect(refused.attributes).toMatchObject({ 'gateway.outcome': 'unauthenticated', 'http.response.status_code': 401, 'gateway.error_codes': ['UNAUTHENTICATED'] });
+  it('exports no span for a request refused before authentication, and trusts no trace id or client name it sent', async () => {
+    const hostile = callerContext();
+    const refused = await stack.query(HEADLINE, { psid: DEMO_PSIDS.peter }, { traceparent: hostile.traceparent, 'apollographql-client-name': 'no-key-caller' });
+    expect(refused.status).toBe(401);
+    // A key pasted into the client-name header is no client name.
+    const mine = await query(HEADLINE, { psid: DEMO_PSIDS.peter }, { 'apollographql-client-name': API_KEY });
+    expect(mine.status).toBe(200);
+    // Spans are exported in the order they end: once the later one has arrived, the refused one would have too.
+    const own = await receiver.waitForSpan((s) => s.kind === SERVER && s.attributes['gateway.request_id'] === mine.headers.get('x-request-id'), 'for the request');
+    expect(own.parentSpanId || undefined).toBeUndefined();
+    expect(own.attributes['gateway.caller.name']).toBeUndefined();
+    expect(receiver.spans.filter((s) => s.traceId === hostile.traceId || s.attributes['gateway.caller.name'] === 'no-key-caller')).toEqual([]);
   });
 
   it('puts no token, key, app secret, PSID or profile value in anything it exports', async () => {

@@ -73,7 +73,7 @@ export async function lookupProfiles(
 async function refreshProfile(cache: CacheState, psid: Psid): Promise<void> {
   const key = profileKey(cache.page, psid);
   cache.inflight.forget(key);
-  await updateEntry(cache, key, withRefresh, undefined);
+  await updateEntry(cache, key, withRefresh, undefined, cache.markerTtlSeconds);
 }
 
 async function dropNoProfile(cache: CacheState, psid: Psid): Promise<void> {
@@ -82,7 +82,7 @@ async function dropNoProfile(cache: CacheState, psid: Psid): Promise<void> {
   // A "no profile" entry holds no field, so a refresh is exactly the drop. Its new generation
   // (written for an unknown user too) also discounts a "no profile" that a lookup begun before
   // the message stores late, on any instance. Known fields are left alone.
-  await updateEntry(cache, key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined), undefined);
+  await updateEntry(cache, key, (entry) => (!entry ? withRefresh({ fields: {} }) : entry.none ? withRefresh(entry) : undefined), undefined, cache.markerTtlSeconds);
 }
 
 /** Span attributes: how many users each outcome had, e.g. `gateway.cache.hit`. */

@@ -15,6 +15,12 @@ export interface ProfileCacheOptions {
   readonly observe?: (outcome: CacheOutcome, call: LookupCall) => void;
   readonly policy: CachePolicy;
   readonly clock: Clock;
+  /**
+   * The longest a lookup may take (UPSTREAM_TIMEOUT_MS). A refresh of a user nothing is cached for
+   * leaves only a marker that lives this long: enough to discount a lookup already under way, too
+   * short for a flood of refreshes of unknown users to fill the store. @default the entry's TTL
+   */
+  readonly lookupMs?: number | undefined;
 }
 
 /**
@@ -29,6 +35,8 @@ export interface CacheState {
   readonly clock: Clock;
   /** Expiry of a stored entry, in seconds: the longest any value in it stays usable. */
   readonly ttlSeconds: number;
+  /** Expiry of a marker alone (a refresh generation, no field, no "no profile"): a lookup's time and a second of slack for its write. */
+  readonly markerTtlSeconds: number;
   readonly inflight: InflightLookups;
   /**
    * The update of each key this instance is writing: updates of one key are serialised within the
@@ -37,6 +45,8 @@ export interface CacheState {
   readonly writes: Map<string, Promise<void>>;
 }
 
-export function cacheState(store: EntryStore, { page, policy, clock }: ProfileCacheOptions): CacheState {
-  return { store, page, policy, clock, ttlSeconds: storeTtlSeconds(policy), inflight: new InflightLookups(), writes: new Map() };
+export function cacheState(store: EntryStore, { page, policy, clock, lookupMs }: ProfileCacheOptions): CacheState {
+  const ttlSeconds = storeTtlSeconds(policy);
+  const markerTtlSeconds = lookupMs === undefined ? ttlSeconds : Math.min(ttlSeconds, Math.ceil(lookupMs / 1000) + 1);
+  return { store, page, policy, clock, ttlSeconds, markerTtlSeconds, inflight: new InflightLookups(), writes: new Map() };
 }

@@ -19,9 +19,9 @@ export type EntryChange = (entry: CacheEntry | undefined) => CacheEntry | undefi
  * instances each update is a compare-and-set, retried on what another instance wrote meanwhile,
  * so no update (a refresh included) is lost to a concurrent one.
  */
-export function updateEntry(cache: CacheState, key: string, change: EntryChange, guess: string | undefined): Promise<void> {
+export function updateEntry(cache: CacheState, key: string, change: EntryChange, guess: string | undefined, markerTtlSeconds = cache.ttlSeconds): Promise<void> {
   const previous = cache.writes.get(key);
-  const task = () => swapIn(cache, key, change, guess);
+  const task = () => swapIn(cache, key, change, guess, markerTtlSeconds);
   const done = previous ? previous.then(task, task) : task();
   cache.writes.set(key, done);
   const settle = () => {
@@ -32,14 +32,15 @@ export function updateEntry(cache: CacheState, key: string, change: EntryChange,
 }
 
 /** The compare-and-set loop of one update: each miss merges into what the store answered it holds. */
-async function swapIn(cache: CacheState, key: string, change: EntryChange, guess: string | undefined): Promise<void> {
+async function swapIn(cache: CacheState, key: string, change: EntryChange, guess: string | undefined, markerTtlSeconds: number): Promise<void> {
   let raw = guess;
   for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
     const next = change(decodeEntry(raw));
     if (!next) return;
     const encoded = encodeEntry(next);
     if (encoded === raw) return;
-    const swap = await cache.store.swap(key, raw, encoded, cache.ttlSeconds);
+    // A marker alone (no field, no "no profile") gets the short TTL; anything else the entry's.
+    const swap = await cache.store.swap(key, raw, encoded, isMarker(next) ? markerTtlSeconds : cache.ttlSeconds);
     if (swap.outcome !== 'changed') return;
     raw = swap.current;
   }
@@ -85,4 +86,9 @@ export async function remember(cache: CacheState, plan: Plan, own: InflightLooku
 function hasFreshValue(cache: CacheState, entry: CacheEntry): boolean {
   const at = cache.clock();
   return Object.keys(entry.fields).some((field) => freshField(entry, field as GraphField, at, cache.policy)?.value !== undefined);
+}
+
+/** An entry that holds nothing but a refresh generation: what a refresh of an unknown user writes. */
+function isMarker(entry: CacheEntry): boolean {
+  return !entry.none && Object.keys(entry.fields).length === 0;
 }

@@ -4,7 +4,8 @@ import { cachePolicy } from '../cache/store.js';
 import type { EntryStore } from '../cache/stores/entry-store.js';
 import type { GatewayConfig, PageConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
-import { compose, type Caller } from '../core/lookup.js';
+import { overBudget } from '../core/errors.js';
+import { compose, type Caller, type LookupCall } from '../core/lookup.js';
 import { GraphClient } from '../graph-api/client.js';
 import type { Logger } from '../observability/logger.js';
 import { Breaker } from '../pages/breaker.js';
@@ -12,12 +13,15 @@ import type { CallerBudgets } from '../pages/budgets.js';
 import { Capabilities } from '../pages/capabilities.js';
 import type { UpstreamMetrics } from '../pages/metrics.js';
 import type { Page } from '../pages/page.js';
+import { RetryBudget } from '../pages/retry-budget.js';
 import { SharedThrottle } from '../pages/shared-throttle.js';
+import { UpstreamQueue } from '../pages/upstream-queue.js';
 import { Throttle } from '../pages/throttle.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { TokenHealth } from '../pages/token.js';
 import { checkToken } from '../pages/token-check.js';
 import { probeAccess } from './access-probe.js';
+import { admission } from './layers/admission.js';
 import { batches, sendBatch } from './layers/batch.js';
 import { failFast } from './layers/breaker.js';
 import { budgets } from './layers/budgets.js';
@@ -34,7 +38,7 @@ import { throttled } from './layers/throttle.js';
 import { tokenGuard, tokenWatch } from './layers/token-guard.js';
 import { tracedExchanges } from './layers/traced.js';
 
-/** An operator asking for the Page's status: a person waiting, one batch at most. */
+/** Whom a probe is for on an open endpoint (no API keys): a person waiting, one batch at most. */
 const PAGE_STATUS_CALLER: Caller = { name: 'page-status', priority: 'interactive' };
 
 export interface ChainDependencies {
@@ -74,6 +78,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
         policy: cachePolicy(config),
         observe: (outcome, call) => metrics.observeCache(outcome, call),
         clock,
+        lookupMs: config.upstreamTimeoutMs,
       })
     : undefined;
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs, usageProbeMs: config.usageProbeIntervalMs }, clock);
@@ -85,13 +90,20 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const guard = tokenGuard(token);
   const throttleInRedis = redis && new SharedThrottle(redis, throttleKey(key), throttle, clock);
 
-  const post = sendBatch(client);
+  // At most UPSTREAM_CONNECTIONS batch calls at once; the rest wait in a queue the gateway measures.
+  const queue = new UpstreamQueue(config.upstreamConnections);
+  const post = queue.track(sendBatch(client));
   // The lower part of the chain (below), which the access probe uses too.
   const upstreamLayers = [
     // At most 50 sub-requests per batch call.
     batches(),
-    // Transient failures asked again, only those sub-requests.
-    retries({ retries: config.retryMax, baseMs: config.retryBaseMs, capMs: config.retryCapMs }),
+    // Transient failures asked again, only those sub-requests, within the Page's retry budget.
+    retries({
+      retries: config.retryMax,
+      baseMs: config.retryBaseMs,
+      capMs: config.retryCapMs,
+      budget: new RetryBudget(config.retryBudgetPercent / 100, clock),
+    }),
     // With Redis: what other instances learnt of the Page's throttling, and what this one learns.
     throttleInRedis && sharedThrottle(throttleInRedis),
     // No call while the usage headers or a rate-limit code say the Page is throttled.
@@ -106,6 +118,22 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     tokenWatch(token),
   ];
 
+  // What every caller's lookup passes before going upstream, probes included.
+  const callerLayers = [
+    // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
+    shedding(
+      throttle,
+      { atPercent: config.bulkShedAtPercent, onShed: (caller, count) => metrics.countCallerLookups(caller, 'shed', count) },
+      clock,
+    ),
+    // Nothing the Page's queue could not answer within the deadline (bulk: half of it).
+    admission(queue, config.upstreamTimeoutMs),
+    // Each caller's lookupsPerMinute; what passes is counted as going upstream.
+    budgets(dependencies.budgets, key, metrics.countCallerLookups),
+    // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
+    deadline(config.upstreamTimeoutMs),
+  ];
+
   const lookup = compose(
     [
       // Fresh fields from the cache, joining lookups under way, stale values when upstream fails.
@@ -116,16 +144,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       countErrors(metrics),
       // While the Graph API refuses the token: UPSTREAM_AUTH_FAILED at once, one probe per TOKEN_PROBE_INTERVAL_MS.
       guard,
-      // Bulk callers wait while the Page's reported usage is at or past BULK_SHED_AT_PERCENT.
-      shedding(
-        throttle,
-        { atPercent: config.bulkShedAtPercent, onShed: (caller, count) => metrics.countCallerLookups(caller, 'shed', count) },
-        clock,
-      ),
-      // Each caller's lookupsPerMinute; what passes is counted as going upstream.
-      budgets(dependencies.budgets, key, metrics.countCallerLookups),
-      // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
-      deadline(config.upstreamTimeoutMs),
+      ...callerLayers,
       // Fields the app may not read become per-field errors; the rest is still answered.
       degradation(capabilities, config.graphApiVersion),
       ...upstreamLayers,
@@ -133,8 +152,9 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     // One POST to the batch endpoint.
     post,
   );
-  // pageStatus(probePsid:) learns field access past the cache and what degradation remembers.
-  const probe = compose([guard, deadline(config.upstreamTimeoutMs), ...upstreamLayers], post);
+  // pageStatus(probePsid:) learns field access past the cache and what degradation remembers, but
+  // pays like any lookup: the operation's caller, shed, budgeted and charged.
+  const probe = compose([guard, ...callerLayers, ...upstreamLayers], post);
   const appId = config.appId;
 
   return {
@@ -160,8 +180,25 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     throttle,
     breaker,
     capabilities,
-    probeAccess: (psid, fields) =>
-      probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { caller: PAGE_STATUS_CALLER }),
+    probeAccess: (psid, fields, call) =>
+      probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { ...call, caller: call.caller ?? PAGE_STATUS_CALLER }),
+    refresh: async (psid, call) => {
+      await chargeRefresh(dependencies.budgets, key, call, metrics);
+      await cache?.refresh(psid);
+    },
     close: () => client.close(),
   };
+}
+
+/**
+ * A refresh makes the next read of a user go upstream, for whoever reads it: it costs its caller
+ * a lookup, so a spent budget cannot drain the cache that other callers rely on.
+ */
+async function chargeRefresh(callerBudgets: CallerBudgets, page: string, { caller }: LookupCall, metrics: UpstreamMetrics): Promise<void> {
+  const perMinute = caller?.lookupsPerMinute;
+  if (caller === undefined || perMinute === undefined) return;
+  const { granted, retryAfterSeconds } = await callerBudgets.take(caller.name, perMinute, page, 1);
+  if (granted > 0) return;
+  metrics.countCallerLookups(caller, 'over_budget', 1);
+  throw overBudget(retryAfterSeconds);
 }

@@ -12,8 +12,10 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** No or an unknown API key (HTTP 401), before anything else is read. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
-  /** The caller may not read the Page it named (or, without one, any Page); nothing was looked up. */
+  /** The caller may not do this: read the Page it named (or, without one, any Page), or probe without the `operator` capability. Nothing was looked up. */
   FORBIDDEN: 'FORBIDDEN',
+  /** The gateway itself is overloaded (HTTP 503 with Retry-After): nothing was tried. */
+  OVERLOADED: 'OVERLOADED',
   /** A malformed HTTP request: body too large, not JSON (Apollo uses it for CSRF and batching refusals too). */
   BAD_REQUEST: 'BAD_REQUEST',
 } as const;
@@ -60,6 +62,10 @@ export const badUserInput = (message: string, extensions?: Record<string, unknow
  */
 export const forbiddenPage = () =>
   new GatewayError(ErrorCode.FORBIDDEN, 'This caller may not read this Page.', { argument: 'pageId' });
+
+/** A probe tells whether a PSID exists: only operators may ask, and others learn nothing either way. */
+export const probeForbidden = () =>
+  new GatewayError(ErrorCode.FORBIDDEN, 'probePsid needs a caller with the operator capability (GATEWAY_CALLERS).', { argument: 'probePsid' });
 
 export const upstreamUnavailable = (reason: string, graph?: GraphErrorRef) =>
   new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The Graph API could not be reached or gave no usable answer.', {

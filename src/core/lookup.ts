@@ -62,6 +62,8 @@ export interface Caller {
   readonly pages?: readonly string[] | undefined;
   /** Its series in the caller metrics when not its name: token callers share one, one per person would not scale. */
   readonly metricLabel?: string | undefined;
+  /** May probe a Page's field access (`pageStatus(probePsid:)`), which tells whether a PSID exists. */
+  readonly operator?: boolean | undefined;
 }
 
 /** Travels with a lookup through every layer. */

@@ -74,7 +74,11 @@ export type GraphApiUsage = {
   readonly __typename?: 'GraphApiUsage';
   /** Share of the call quota used. */
   readonly callCount?: Maybe<Scalars['Float']['output']>;
-  /** The raw header the figures come from, with every entry and `estimated_time_to_regain_access`. */
+  /**
+   * The three figures above as a JSON object (`call_count`, `total_time`, `total_cputime`), written by
+   * the gateway: never the upstream header itself, whose text the gateway does not vouch for.
+   * @deprecated Read callCount, totalTime and totalCputime.
+   */
   readonly header: Scalars['String']['output'];
   /** Share of the CPU time quota used. */
   readonly totalCputime?: Maybe<Scalars['Float']['output']>;

@@ -7,6 +7,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayContext } from './context.js';
+import { documentStore } from './document-cache.js';
 import { compiledExecution } from './executor.js';
 import { createFormatError, maskedErrorLogPlugin } from './format-error.js';
 import { operationLimits } from './limits.js';
@@ -30,7 +31,9 @@ export function createApollo(config: GatewayConfig, logger: Logger, httpServer: 
   const limits = operationLimits(config);
   return new ApolloServer<GatewayContext>({
     // Validated operations run as graphql-jit compiled queries (graphql/executor.ts).
-    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers })),
+    gateway: compiledExecution(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers }), config.queryCacheMaxBytes),
+    // Bounded by estimated heap, source text included (query text is bounded by MAX_QUERY_BYTES).
+    documentStore: documentStore(config.queryCacheMaxBytes),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,

@@ -1,4 +1,4 @@
-import type { Caller } from '../core/lookup.js';
+import type { Caller, LookupCall } from '../core/lookup.js';
 import type { RequestScope } from '../observability/request-scope.js';
 import type { Page } from '../pages/page.js';
 import type { Pages } from '../pages/pages.js';
@@ -21,4 +21,8 @@ export interface GatewayContext {
   readonly stale: StaleAnswers;
   /** The request's accounting: operation name, outcome, error codes, upstream calls. */
   readonly scope: RequestScope;
+  /** What every upstream call of the operation carries: its caller, accounting and trace. */
+  readonly call: LookupCall;
+  /** No API keys are configured: every request is anonymous, and may do what an operator may. */
+  readonly open: boolean;
 }

@@ -10,9 +10,11 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
+import { documentHeapBytes } from './document-cache.js';
 
-/** Most compiled operations kept; past it the oldest go (distinct documents are bounded by Apollo's own cache). */
-const MAX_COMPILED = 1000;
+// A compiled query's generated code and closures take about as much heap again as its document.
+const COMPILED_HEAP_PER_DOCUMENT_BYTE = 2;
 
 /**
  * Apollo Server's gateway seam used for one thing: executing validated operations as graphql-jit
@@ -21,22 +23,24 @@ const MAX_COMPILED = 1000;
  * does any operation whose compiled run fails variable coercion, so clients get graphql-js's exact
  * messages and Apollo's BAD_USER_INPUT for them.
  */
-export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
+export function compiledExecution(schema: GraphQLSchema, maxBytes: number): GatewayInterface {
   // Keyed by the DocumentNode Apollo keeps in its document cache, so a cached document
-  // finds its compiled query without hashing; the operation name picks among its operations.
-  const compiled = new WeakMap<DocumentNode, Map<string | null, CompiledQuery>>();
-  let count = 0;
+  // finds its compiled query without hashing; the operation name picks among its operations. The
+  // least recently used go once the estimated heap passes `maxBytes`, so new documents are always
+  // compiled (a counter that only grew once stopped compiling for good).
+  const compiled = new LRUCache<DocumentNode, { byName: Map<string | null, CompiledQuery> }>({
+    maxSize: maxBytes,
+    sizeCalculation: (_entry, document) => Math.max(1, COMPILED_HEAP_PER_DOCUMENT_BYTE * documentHeapBytes(document)),
+  });
 
   function compiledFor(document: DocumentNode, operationName: string | null): CompiledQuery | undefined {
-    let byName = compiled.get(document);
-    const found = byName?.get(operationName);
+    const entry = compiled.get(document);
+    const found = entry?.byName.get(operationName);
     if (found) return found;
-    if (count >= MAX_COMPILED) return undefined;
     const query = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(query)) return undefined;
-    if (!byName) compiled.set(document, (byName = new Map<string | null, CompiledQuery>()));
-    byName.set(operationName, query);
-    count++;
+    if (entry) entry.byName.set(operationName, query);
+    else compiled.set(document, { byName: new Map([[operationName, query]]) });
     return query;
   }
 

@@ -3,10 +3,14 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import type { GraphQLError, ValidationContext } from 'graphql';
 import type { GatewayConfig } from '../config.js';
-import { psidLimitPlugin } from './plugins/psid-limit.js';
+import type { GatewayContext } from './context.js';
+import { psidLimitPlugin, PsidsInFlight } from './plugins/psid-limit.js';
 import { maxRootFieldsRule } from './rules/max-root-fields.js';
 
-type LimitConfig = Pick<GatewayConfig, 'maxQueryDepth' | 'maxAliases' | 'maxRootFields' | 'maxTokens' | 'maxPsidsPerOperation'>;
+type LimitConfig = Pick<
+  GatewayConfig,
+  'maxQueryDepth' | 'maxAliases' | 'maxRootFields' | 'maxTokens' | 'maxPsidsPerOperation' | 'maxPsidsInFlight' | 'maxPsidsInFlightPerCaller'
+>;
 
 // graphql-armor's rules throw by default, which Apollo turns into HTTP 500; reporting through the
 // validation context makes them ordinary GRAPHQL_VALIDATION_FAILED errors (HTTP 400).
@@ -22,15 +26,24 @@ const report = {
  */
 export function operationLimits(config: LimitConfig): Required<
   Pick<ApolloServerOptions<BaseContext>, 'parseOptions' | 'validationRules'>
-> & { plugins: ApolloServerPlugin[] } {
+> & { plugins: ApolloServerPlugin<GatewayContext>[] } {
   return {
-    // graphql-js stops lexing at the limit, so a huge document costs no more than a small one.
+    // graphql-js stops lexing at the limit; comments are no tokens, so the query text itself is
+    // bounded before parsing (MAX_QUERY_BYTES, http/body.ts).
     parseOptions: { maxTokens: config.maxTokens },
     validationRules: [
       maxDepthRule({ n: config.maxQueryDepth, flattenFragments: true, ...report }),
       maxAliasesRule({ n: config.maxAliases, ...report }),
       maxRootFieldsRule(config.maxRootFields),
     ],
-    plugins: [psidLimitPlugin(config.maxPsidsPerOperation)],
+    plugins: [
+      psidLimitPlugin(
+        config.maxPsidsPerOperation,
+        new PsidsInFlight<GatewayContext>(
+          { overall: config.maxPsidsInFlight, perCaller: config.maxPsidsInFlightPerCaller },
+          (context) => context.call.caller?.name ?? '',
+        ),
+      ),
+    ],
   };
 }

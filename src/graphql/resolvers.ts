@@ -1,15 +1,30 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { fieldUnavailable, upstreamUnavailable } from '../core/errors.js';
+import { badUserInput, fieldUnavailable, probeForbidden, upstreamUnavailable } from '../core/errors.js';
 import { globalId } from '../core/global-id.js';
 import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers, TokenProblem, TokenState } from '../generated/graphql.js';
 import { existsInVersion, fieldFacts, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
-import type { ValueSource } from '../core/lookup.js';
+import type { LookupCall, ValueSource } from '../core/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../core/profile.js';
 import { pageStatus, type FieldReport, type PageStatusReport, type TokenReport } from '../pages/status.js';
 import type { GatewayContext } from './context.js';
 import type { ProfileParent, UserParent } from './parents.js';
 import { selectedProfileFields } from './projection.js';
 import { validatePsid, validatePsids } from './psid.js';
+
+// Private: operations (by their call) that have probed; one probe each, aliases or not.
+const probed = new WeakSet<LookupCall>();
+
+/**
+ * Whether this operation may probe now. A probe answers NOT_FOUND for a PSID that does not exist,
+ * so only operators may (anyone on an open endpoint), and a refusal says nothing about the PSID.
+ */
+function admitProbe(context: GatewayContext): void {
+  if (!context.open && context.call.caller?.operator !== true) {
+    throw probeForbidden();
+  }
+  if (probed.has(context.call)) throw badUserInput('At most one pageStatus(probePsid:) per operation.', { argument: 'probePsid' });
+  probed.add(context.call);
+}
 
 // Private: the Graph fields of a selection, once per selection (selections are shared, see projection.ts).
 const graphFieldsOf = new WeakMap<ReadonlySet<ProfileField>, Map<string, ReadonlySet<GraphField>>>();
@@ -124,17 +139,20 @@ export const resolvers: Resolvers = {
       const page = pages.getFor(caller, pageId);
       return valid.map((psid) => ({ psid, page }));
     },
-    pageStatus: (_root, { pageId, probePsid }, { pages, caller, graphApiVersion, referrals }) => {
+    pageStatus: (_root, { pageId, probePsid }, context) => {
+      const { pages, caller, graphApiVersion, referrals, call } = context;
       const probe = probePsid === null || probePsid === undefined ? undefined : validatePsid(probePsid, 'probePsid');
-      return pageStatus(pages.getFor(caller, pageId), { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe });
+      const page = pages.getFor(caller, pageId);
+      if (probe !== undefined) admitProbe(context);
+      return pageStatus(page, { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe, call });
     },
   },
   Mutation: {
-    refreshUser: async (_root, { psid, pageId }, { pages, caller }) => {
+    refreshUser: async (_root, { psid, pageId }, { pages, caller, call }) => {
       const valid = validatePsid(psid);
       const page = pages.getFor(caller, pageId);
-      // Without a cache there is nothing to refresh: the read below goes to the Graph API anyway.
-      await page.cache?.refresh(valid);
+      // Charged even without a cache (nothing to refresh then): a refresh is a lookup.
+      await page.refresh(valid, call);
       return { psid: valid, page };
     },
   },

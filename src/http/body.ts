@@ -58,3 +58,15 @@ export function parseBody(raw: string, headers: HeaderMap): unknown {
     throw new HttpError(400, 'The request body is not valid JSON.', ErrorCode.BAD_REQUEST);
   }
 }
+
+/**
+ * HTTP 413 when the operation's query text is longer than `limit` UTF-8 bytes, before Apollo parses
+ * or caches it: comments are no tokens, so MAX_TOKENS alone lets a padded document through whole.
+ */
+export function checkQueryBytes(body: unknown, search: string, limit: number): void {
+  const query =
+    body === undefined ? new URLSearchParams(search).get('query') : typeof body === 'object' && body !== null ? (body as { query?: unknown }).query : undefined;
+  if (typeof query === 'string' && Buffer.byteLength(query, 'utf8') > limit) {
+    throw new HttpError(413, `Query text larger than ${limit} bytes (MAX_QUERY_BYTES).`, ErrorCode.BAD_REQUEST);
+  }
+}

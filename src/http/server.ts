@@ -9,7 +9,7 @@ import { operationReporter } from '../observability/operation-report.js';
 import { newRequestScope, requestIdFrom, type RequestScope } from '../observability/request-scope.js';
 import type { GatewayTracer } from '../observability/tracing.js';
 import type { BearerLookup } from './auth.js';
-import { headerMap, parseBody, readBody, splitUrl } from './body.js';
+import { checkQueryBytes, headerMap, parseBody, readBody, splitUrl } from './body.js';
 import { HttpError, send, sendError } from './respond.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -28,12 +28,16 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
   /** Answers CORS preflights and marks answers for allowed origins; undefined: no CORS (CORS_ORIGINS unset). */
   readonly cors?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   readonly maxRequestBytes: number;
+  /** Largest query text, in UTF-8 bytes (MAX_QUERY_BYTES). */
+  readonly maxQueryBytes: number;
   /** Tried in order for any other path (webhook, ops endpoints). */
   readonly routes: readonly Route[];
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   /** Starts each request's span; undefined when tracing is off. */
   readonly tracer?: GatewayTracer | undefined;
+  /** Seconds to wait when the process is too busy to take an operation (event-loop lag); undefined when it is not. */
+  readonly overloaded?: (() => number | undefined) | undefined;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface GatewayHttpOptions<TContext extends BaseContext> {
  * operation metrics once the response is sent.
  */
 export function serveHttp<TContext extends BaseContext>(httpServer: Server, options: GatewayHttpOptions<TContext>): void {
-  const { apollo, context, authenticate, signIn, cors, maxRequestBytes, routes, metrics, logger, tracer } = options;
+  const { apollo, context, authenticate, signIn, cors, maxRequestBytes, maxQueryBytes, routes, metrics, logger, tracer, overloaded } = options;
   const refusal = signIn
     ? 'Missing, unknown or expired credentials: send Authorization: Bearer <API key or sign-in token>.'
     : 'Missing or unknown API key: send Authorization: Bearer <key>.';
@@ -70,7 +74,15 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
 
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const scope = newRequestScope(requestId, tracer?.startRequest({ method, headers: req.headers, requestId }));
+    // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
+    const runsNothing = req.method === 'GET' && search === '';
+    // Never throws: a bad sign-in token is no caller, like an unknown key.
+    const caller = await authenticate?.(req.headers.authorization);
+    const refused = authenticate !== undefined && !runsNothing && !caller;
+    // No span for a request refused before authentication (the operation metrics count it): anyone
+    // could otherwise fill the trace store, with trace ids of their choosing.
+    const trace = refused ? undefined : tracer?.startRequest({ method, headers: req.headers, requestId, authenticated: caller !== undefined });
+    const scope = newRequestScope(requestId, trace);
     const started = performance.now();
     // A client that goes away (mid-body or while its operation runs) is no failure of the gateway:
     // it gets an outcome of its own and no error-level line.
@@ -79,19 +91,22 @@ export function serveHttp<TContext extends BaseContext>(httpServer: Server, opti
       aborted = !res.writableFinished;
     });
     try {
-      // A GET without a query string runs nothing (it shows Sandbox in development), so a browser may load it without a key.
-      const runsNothing = req.method === 'GET' && search === '';
-      const caller = await authenticate?.(req.headers.authorization);
-      if (authenticate && !runsNothing && !caller) {
+      if (refused) {
         throw new HttpError(401, refusal, ErrorCode.UNAUTHENTICATED, {
           'www-authenticate': 'Bearer',
           connection: 'close',
         });
       }
+      // Refused before reading the body: every operation taken now would be answered late.
+      const retryAfter = runsNothing ? undefined : overloaded?.();
+      if (retryAfter !== undefined) {
+        throw new HttpError(503, 'The gateway is overloaded. Retry later.', ErrorCode.OVERLOADED, { 'retry-after': String(retryAfter) });
+      }
       scope.caller = caller?.name;
       if (caller) scope.trace?.set({ 'gateway.caller': caller.name });
       const headers = headerMap(req);
       const body = method === 'POST' ? parseBody((await readBody(req, maxRequestBytes)).toString('utf8'), headers) : undefined;
+      checkQueryBytes(body, search, maxQueryBytes);
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search, body },
         context: () => context(scope, caller),

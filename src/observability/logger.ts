@@ -63,15 +63,45 @@ function scrubForms(secrets: readonly string[]): string[] {
   return [...new Set(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]))];
 }
 
+// Private: the buffered stdout of this process, once a logger has made it (see flushLogs).
+let stdout: ReturnType<typeof pino.destination> | undefined;
+
 /**
  * stdout, written in chunks of about 8 KiB and at least once a second, not a write per line: one
  * write per operation line cost about a quarter of the gateway's throughput (BENCHMARKS.md). pino
- * flushes it when the process exits, crash included.
+ * flushes it when the process exits, crash included; exits go through flushLogs first.
  */
 function bufferedStdout(): DestinationStream {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
   setInterval(() => destination.flush(), 1000).unref();
+  stdout = destination;
   return destination;
+}
+
+/**
+ * Writes what stdout holds, waiting at most `timeoutMs`; what is still unwritten then is dropped.
+ * pino's exit flush (sonic-boom's flushSync) retries a failed write forever when stdout's reader
+ * is gone (EPIPE) or stuck: a dead log sidecar would make the process unstoppable. Call before
+ * every process.exit.
+ */
+export function flushLogs(timeoutMs: number): Promise<void> {
+  const destination = stdout;
+  if (!destination) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      // Nothing more is written, so the exit flush has nothing to retry.
+      destination.flushSync = () => {};
+      // pino's own EPIPE handler runs on the same failure: let it finish before the exit.
+      setImmediate(resolve);
+    };
+    const timer = setTimeout(done, timeoutMs);
+    try {
+      destination.flush(done);
+    } catch {
+      done();
+    }
+  });
 }
 
 /** Replaces each secret, raw, JSON-escaped or URL-encoded, in every line before it is written (`forms` may grow). */

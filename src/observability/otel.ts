@@ -39,7 +39,7 @@ import type { GatewayTracer, RequestEnd, RequestTrace } from './tracing.js';
  * and graphql-jit execution, the cache and the Graph API batch calls from the gateway's own seams.
  * Nothing is propagated to the Graph API, a third party.
  */
-export async function startTracing(config: TracingConfig, logger: Logger): Promise<GatewayTracer> {
+export async function startTracing(config: TracingConfig, logger: Logger, secrets: readonly string[] = []): Promise<GatewayTracer> {
   const log = logger.child({ component: 'opentelemetry' });
   // The SDK reports export failures through its diagnostic logger; make them gateway log lines.
   diag.setLogger(
@@ -77,8 +77,10 @@ export async function startTracing(config: TracingConfig, logger: Logger): Promi
   const propagator = new W3CTraceContextPropagator();
 
   return {
-    startRequest({ method, headers, requestId }) {
-      const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+    startRequest({ method, headers, requestId, authenticated }) {
+      // What the client says of itself (its trace, its name) only from whom TRACEPARENT_FROM trusts.
+      const trusted = config.traceparentFrom === 'anyone' || (config.traceparentFrom === 'authenticated' && authenticated);
+      const parent = trusted ? propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter) : ROOT_CONTEXT;
       const span = tracer.startSpan(
         `${method} /graphql`,
         {
@@ -87,7 +89,7 @@ export async function startTracing(config: TracingConfig, logger: Logger): Promi
             'http.request.method': method,
             'url.path': '/graphql',
             'gateway.request_id': requestId,
-            ...callerOf(headers),
+            ...(trusted ? callerOf(headers, secrets) : {}),
           },
         },
         parent,
@@ -153,11 +155,15 @@ function samplerFor({ sampler, samplerRatio }: TracingConfig): Sampler {
 // Characters of a sane client name or version; anything else is left out of the span.
 const CLIENT_FIELD = /^[\w .:@/+=()-]{1,64}$/;
 
-/** Who is calling: the `apollographql-client-name`/`-version` headers Apollo clients send. */
-function callerOf(headers: IncomingHttpHeaders): Attributes {
+/**
+ * Who is calling: the `apollographql-client-name`/`-version` headers Apollo clients send, left out
+ * when they hold a configured secret (a key pasted in the wrong header), as log lines scrub them.
+ */
+function callerOf(headers: IncomingHttpHeaders, secrets: readonly string[]): Attributes {
   const field = (name: string) => {
     const value = headers[name];
-    return typeof value === 'string' && CLIENT_FIELD.test(value) ? value : undefined;
+    if (typeof value !== 'string' || !CLIENT_FIELD.test(value)) return undefined;
+    return secrets.some((secret) => value.includes(secret) || secret.includes(value)) ? undefined : value;
   };
   return { 'gateway.caller.name': field('apollographql-client-name'), 'gateway.caller.version': field('apollographql-client-version') };
 }

@@ -9,9 +9,15 @@ import type { OperationOutcome } from './metrics.js';
 export interface GatewayTracer {
   /**
    * Starts the span of one GraphQL request, a child of the caller's W3C `traceparent` when it sent
-   * one. Undefined when the sampler drops the trace: nothing further is recorded for the request.
+   * one and TRACEPARENT_FROM trusts it (`authenticated`: the request carried a caller's key).
+   * Undefined when the sampler drops the trace: nothing further is recorded for the request.
    */
-  startRequest(request: { readonly method: string; readonly headers: IncomingHttpHeaders; readonly requestId: string }): RequestTrace | undefined;
+  startRequest(request: {
+    readonly method: string;
+    readonly headers: IncomingHttpHeaders;
+    readonly requestId: string;
+    readonly authenticated: boolean;
+  }): RequestTrace | undefined;
   /** Exports what is still buffered, then stops. */
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { BreakerState } from './breaker.js';
 import type { FieldAccess } from './capabilities.js';
 import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { Psid } from '../core/ids.js';
+import type { LookupCall } from '../core/lookup.js';
 import type { Page } from './page.js';
 import type { TokenHealth, TokenState } from './token.js';
 
@@ -32,7 +33,7 @@ export interface UsageReport {
   readonly callCount: number;
   readonly totalTime: number;
   readonly totalCputime: number;
-  /** The raw header they were read from. */
+  /** The same figures as JSON written by the gateway (never the upstream header's text). */
   readonly header: string;
 }
 
@@ -53,6 +54,8 @@ export interface PageStatusOptions {
   readonly referralCapture: boolean;
   /** A user to learn field access with now, in one batch call. */
   readonly probePsid?: Psid | undefined;
+  /** The operation's call (caller, accounting, trace) the probe runs with. */
+  readonly call: LookupCall;
 }
 
 /**
@@ -60,7 +63,7 @@ export interface PageStatusOptions {
  * (removed fields from the version), usage from the throttle, the breaker's state. Makes a Graph
  * API call only to probe; a probe that learnt nothing fails with its reason.
  */
-export async function pageStatus(page: Page, { graphApiVersion, referralCapture, probePsid }: PageStatusOptions): Promise<PageStatusReport> {
+export async function pageStatus(page: Page, { graphApiVersion, referralCapture, probePsid, call }: PageStatusOptions): Promise<PageStatusReport> {
   const catalog = Object.keys(PROFILE_FIELDS) as ProfileField[];
   const current = catalog.filter((field) => existsInVersion(field, graphApiVersion));
   let learnt: ReadonlyMap<GraphField, FieldAccess> = new Map();
@@ -68,6 +71,7 @@ export async function pageStatus(page: Page, { graphApiVersion, referralCapture,
     const probe = await page.probeAccess(
       probePsid,
       current.map((field) => PROFILE_FIELDS[field].graph),
+      call,
     );
     if (probe.failure) throw probe.failure;
     learnt = probe.learnt;
@@ -92,7 +96,7 @@ export async function pageStatus(page: Page, { graphApiVersion, referralCapture,
       callCount: usage.figures.call_count,
       totalTime: usage.figures.total_time,
       totalCputime: usage.figures.total_cputime,
-      header: usage.header,
+      header: JSON.stringify({ call_count: usage.figures.call_count, total_time: usage.figures.total_time, total_cputime: usage.figures.total_cputime }),
     },
     throttledForSeconds: page.throttle.retryAfterSeconds() ?? 0,
     breaker: page.breaker.state,

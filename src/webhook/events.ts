@@ -12,8 +12,8 @@ interface RawMessaging {
   sender?: { id?: unknown };
   timestamp?: unknown;
   referral?: RawReferral;
-  postback?: { referral?: RawReferral };
-  message?: { referral?: RawReferral; is_echo?: unknown };
+  postback?: { referral?: RawReferral; mid?: unknown };
+  message?: { referral?: RawReferral; is_echo?: unknown; mid?: unknown };
   optin?: unknown;
 }
 
@@ -21,7 +21,7 @@ interface RawMessaging {
 export interface PageEvents {
   readonly pageId: string;
   readonly referrals: Referral[];
-  /** Users who wrote to the Page (message, postback, referral, opt-in), each once. */
+  /** Users who wrote to the Page (message, postback, referral, opt-in), each once; none for a message seen before. */
   readonly senders: Psid[];
   /** Referral events whose `timestamp` is not a plausible event time (see isEventTime). */
   readonly skipped: number;
@@ -35,9 +35,10 @@ export class MalformedDelivery extends Error {}
  * and referrals inside postbacks and messages) and the users behind every messaging event the user
  * made: a message (not the Page's own echo), a postback, a referral or an opt-in. Events without a
  * valid sender (a checkbox opt-in knows only a `user_ref`) are skipped; referrals whose timestamp
- * is not a plausible event time at `now` are skipped and counted.
+ * is not a plausible event time at `now` are skipped and counted. `seenBefore` is asked of each
+ * message id (`mid`): a replayed or redelivered message names no sender again.
  */
-export function eventsOf(payload: unknown, now: number): PageEvents[] {
+export function eventsOf(payload: unknown, now: number, seenBefore: (mid: string) => boolean = () => false): PageEvents[] {
   if (typeof payload !== 'object' || payload === null) throw new MalformedDelivery('not an object');
   const { object, entry } = payload as { object?: unknown; entry?: unknown };
   if (object !== 'page' || !Array.isArray(entry)) throw new MalformedDelivery('not a Page delivery');
@@ -57,7 +58,7 @@ export function eventsOf(payload: unknown, now: number): PageEvents[] {
       const id = idOf(event?.sender?.id);
       const psid = id === undefined ? undefined : parsePsid(id);
       if (!event || !psid) continue;
-      if (byUser(event)) senders.add(psid);
+      if (byUser(event) && !isRepeat(event, seenBefore)) senders.add(psid);
       const referral = event.referral ?? event.postback?.referral ?? event.message?.referral;
       if (!referral || typeof referral.source !== 'string') continue;
       const timestamp = event.timestamp;
@@ -84,6 +85,11 @@ function byUser(event: RawMessaging): boolean {
   // An echo is the Page's own message: its sender is the Page.
   if (isObject(event.message)) return event.message.is_echo !== true;
   return isObject(event.postback) || isObject(event.referral) || isObject(event.optin);
+}
+
+function isRepeat(event: RawMessaging, seenBefore: (mid: string) => boolean): boolean {
+  const mid = event.message?.mid ?? event.postback?.mid;
+  return typeof mid === 'string' && seenBefore(mid);
 }
 
 function isObject(value: unknown): value is object {

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
 import type { Psid } from '../core/ids.js';
 import { readBody } from '../http/body.js';
@@ -11,6 +12,9 @@ import { eventsOf, MalformedDelivery, type PageEvents } from './events.js';
 import { matchingSecret } from './signature.js';
 
 export const WEBHOOK_PATH = '/webhook';
+
+/** Message ids remembered, so that a replayed delivery hands on no sender again (a few MB at most). */
+const REMEMBERED_MESSAGES = 50_000;
 
 export interface WebhookOptions {
   readonly verifyToken: string;
@@ -42,6 +46,14 @@ export function webhookRoute(options: WebhookOptions): Route {
     labelNames: ['reason'],
   });
   skippedEvents.inc({ reason: 'timestamp' }, 0);
+  // Private: Meta redelivers what was not acknowledged, and a captured delivery can be replayed:
+  // either way its senders were handed on once (in this instance), and cost nothing again.
+  const seenMessages = new LRUCache<string, true>({ max: REMEMBERED_MESSAGES });
+  const seenBefore = (mid: string) => {
+    if (seenMessages.has(mid)) return true;
+    seenMessages.set(mid, true);
+    return false;
+  };
   const serve = async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     if (req.method === 'GET') {
       const params = new URLSearchParams(search);
@@ -60,7 +72,7 @@ export function webhookRoute(options: WebhookOptions): Route {
 
     let entries: PageEvents[];
     try {
-      entries = eventsOf(JSON.parse(body.toString('utf8')), options.clock());
+      entries = eventsOf(JSON.parse(body.toString('utf8')), options.clock(), seenBefore);
     } catch (error) {
       if (error instanceof SyntaxError || error instanceof MalformedDelivery) return reply(res, 400, 'Malformed delivery');
       throw error;

@@ -17,60 +17,98 @@ export interface PrefetchOptions {
   readonly logger: Logger;
   /** How long users gather before they are looked up together. */
   readonly windowMs: number;
+  /** Prefetch batches in flight per Page at most (PREFETCH_CONCURRENCY). @default 1 */
+  readonly concurrency?: number | undefined;
+  /** Users waiting per Page at most (PREFETCH_MAX_QUEUED); past it the oldest are dropped. @default 1000 */
+  readonly maxQueued?: number | undefined;
+  /** Prefetch lookups per minute per Page (PREFETCH_LOOKUPS_PER_MINUTE), counted like a caller's budget. */
+  readonly lookupsPerMinute?: number | undefined;
+  /** Told how many waiting users a full queue dropped. */
+  readonly onDropped?: ((count: number) => void) | undefined;
 }
 
-/** Prefetches yield first when the Page's quota runs low: nobody is waiting for them. */
-const PREFETCH_CALLER: Caller = { name: 'prefetch', priority: 'bulk' };
+/** One Page's users waiting for a prefetch, oldest first, and its batches under way. */
+interface PageQueue {
+  readonly waiting: Set<Psid>;
+  inFlight: number;
+}
 
 /**
  * Warms the profile cache of users who just wrote to a Page, before anyone asks for them: users
  * added within a short window share one lookup per Page (at most 50 users, one batch call). The
- * lookup goes through the Page's whole chain, so the cache asks the Graph API only for fields that
- * are not fresh (a user whose fields are all fresh costs nothing) and joins lookups under way.
- * Failures are only logged: a prefetch is an optimisation, and the next query asks again.
+ * lookup goes through the Page's whole chain as a bulk caller with a budget of its own, so the
+ * cache asks the Graph API only for fields that are not fresh, the Page's quota goes to
+ * interactive callers first, and a webhook flood costs at most its budget. A polite guest: at
+ * most `concurrency` batches per Page at a time, and a bounded queue that drops its oldest users
+ * (a user who wrote long ago is the least likely to be looked up next). Failures are only
+ * logged: a prefetch is an optimisation, and the next query asks again.
  */
 export class Prefetcher<Page extends PrefetchTarget> {
-  private readonly pending = new Map<Page, Set<Psid>>();
+  private readonly queues = new Map<Page, PageQueue>();
   private readonly running = new Set<Promise<void>>();
+  private readonly caller: Caller;
+  private readonly concurrency: number;
+  private readonly maxQueued: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly options: PrefetchOptions) {}
+  constructor(private readonly options: PrefetchOptions) {
+    this.caller = { name: 'prefetch', priority: 'bulk', lookupsPerMinute: options.lookupsPerMinute };
+    this.concurrency = options.concurrency ?? 1;
+    this.maxQueued = options.maxQueued ?? 1000;
+  }
 
   /** Queues users of a Page and returns at once. */
   add(page: Page, psids: Iterable<Psid>): void {
     if (this.closed) return;
-    let queued = this.pending.get(page);
+    let queue = this.queues.get(page);
+    if (!queue) this.queues.set(page, (queue = { waiting: new Set(), inFlight: 0 }));
+    let dropped = 0;
     for (const psid of psids) {
-      if (!queued) this.pending.set(page, (queued = new Set()));
-      queued.add(psid);
-      if (queued.size >= MAX_BATCH_SIZE) {
-        this.pending.delete(page);
-        this.send(page, queued);
-        queued = undefined;
+      queue.waiting.add(psid);
+      if (queue.waiting.size > this.maxQueued) {
+        queue.waiting.delete(queue.waiting.values().next().value!);
+        dropped++;
       }
     }
-    if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), this.options.windowMs).unref();
+    if (dropped > 0) this.options.onDropped?.(dropped);
+    // A full batch goes at once (if a slot is free); the rest wait for the window.
+    if (queue.waiting.size >= MAX_BATCH_SIZE) this.pump(page, queue, true);
+    if (queue.waiting.size > 0) this.timer ??= setTimeout(() => this.flush(), this.options.windowMs).unref();
   }
 
   /** Stops taking users, drops those not yet sent, and waits for the lookups under way. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    this.pending.clear();
+    this.queues.clear();
     await Promise.allSettled([...this.running]);
   }
 
   private flush(): void {
     this.timer = undefined;
-    for (const [page, psids] of this.pending) this.send(page, psids);
-    this.pending.clear();
+    for (const [page, queue] of this.queues) this.pump(page, queue, false);
   }
 
-  private send(page: Page, psids: ReadonlySet<Psid>): void {
-    const requests = [...psids].map((psid) => ({ psid, fields: this.options.fields }));
+  /** Sends waiting users while a slot is free: full batches only, unless the window has passed. */
+  private pump(page: Page, queue: PageQueue, fullOnly: boolean): void {
+    while (queue.inFlight < this.concurrency && queue.waiting.size >= (fullOnly ? MAX_BATCH_SIZE : 1)) {
+      const batch: Psid[] = [];
+      for (const psid of queue.waiting) {
+        batch.push(psid);
+        queue.waiting.delete(psid);
+        if (batch.length === MAX_BATCH_SIZE) break;
+      }
+      this.send(page, queue, batch);
+    }
+    if (queue.waiting.size === 0 && queue.inFlight === 0) this.queues.delete(page);
+  }
+
+  private send(page: Page, queue: PageQueue, psids: readonly Psid[]): void {
+    const requests = psids.map((psid) => ({ psid, fields: this.options.fields }));
+    queue.inFlight++;
     const task = page
-      .lookup(requests, { caller: PREFETCH_CALLER })
+      .lookup(requests, { caller: this.caller })
       .then(({ results }) => {
         const failed = results.filter((result) => result instanceof Error);
         if (failed.length === 0) return;
@@ -78,7 +116,12 @@ export class Prefetcher<Page extends PrefetchTarget> {
         this.options.logger.debug({ pageId: page.id, users: requests.length, failed: failed.length, codes }, 'prefetch incomplete');
       })
       .catch((error: unknown) => this.options.logger.warn({ err: error, pageId: page.id }, 'prefetch failed'))
-      .finally(() => this.running.delete(task));
+      .finally(() => {
+        this.running.delete(task);
+        queue.inFlight--;
+        // The slot is free: users still waiting go now, not after another window.
+        if (!this.closed) this.pump(page, queue, false);
+      });
     this.running.add(task);
   }
 }

@@ -67,4 +67,46 @@ describe('Prefetcher', () => {
     prefetcher.add(a, [psid(2)]);
     expect(a.calls).toHaveLength(1);
   });
+
+  it('keeps at most PREFETCH_CONCURRENCY batches of a Page in flight; the rest wait, then go without another window', async () => {
+    const prefetcher = new Prefetcher({ fields: ['first_name'], windowMs: 1, concurrency: 1, logger });
+    const a = page('1');
+    a.hold();
+    prefetcher.add(a, Array.from({ length: 120 }, (_, i) => psid(i)));
+    await until(() => a.calls.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // several windows pass: still one batch
+    expect(a.calls).toHaveLength(1);
+    a.release();
+    await until(() => a.calls.length === 2);
+    a.release();
+    await until(() => a.calls.length === 3);
+    a.release();
+    expect(a.calls.map((c) => c.requests.length)).toEqual([50, 50, 20]);
+    await prefetcher.close();
+  });
+
+  it('drops the oldest waiting users past PREFETCH_MAX_QUEUED', async () => {
+    const dropped: number[] = [];
+    const prefetcher = new Prefetcher({ fields: ['first_name'], windowMs: 1, concurrency: 1, maxQueued: 10, onDropped: (n) => dropped.push(n), logger });
+    const a = page('1');
+    a.hold();
+    prefetcher.add(a, [psid(0)]);
+    await until(() => a.calls.length === 1);
+    prefetcher.add(a, Array.from({ length: 25 }, (_, i) => psid(100 + i)));
+    expect(dropped).toEqual([15]);
+    a.release();
+    await until(() => a.calls.length === 2);
+    expect(a.calls[1]!.requests.map((r) => r.psid)).toEqual(Array.from({ length: 10 }, (_, i) => psid(115 + i)));
+    a.release();
+    await prefetcher.close();
+  });
+
+  it('looks up as the bulk caller `prefetch` with its own budget', async () => {
+    const prefetcher = new Prefetcher({ fields: ['first_name'], windowMs: 1, lookupsPerMinute: 120, logger });
+    const a = page('1');
+    prefetcher.add(a, [psid(1)]);
+    await until(() => a.calls.length === 1);
+    expect(a.calls[0]!.call.caller).toEqual({ name: 'prefetch', priority: 'bulk', lookupsPerMinute: 120 });
+    await prefetcher.close();
+  });
 });

@@ -24,7 +24,9 @@ export function failFast(breaker: Breaker): LookupLayer {
       failed = isOutage(answer);
       return answer;
     } finally {
-      breaker.record(failed, admitted);
+      // A bulk lookup that ran out of time says more about the gateway's own queue (a webhook
+      // flood) than about the Graph API: it must not open the breaker on interactive callers.
+      if (!(call.caller?.priority === 'bulk' && call.signal?.aborted && admitted === 'call')) breaker.record(failed, admitted);
     }
   };
 }

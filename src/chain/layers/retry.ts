@@ -1,6 +1,7 @@
 import { ExponentialBackoff, fullJitterGenerator, handleType, retry } from 'cockatiel';
 import { upstreamUnavailable, type GatewayError } from '../../core/errors.js';
 import { askSubset, isTransient, placeSubset, type LookupLayer, type ProfileResult } from '../../core/lookup.js';
+import type { RetryBudget } from '../../pages/retry-budget.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 turns retries off. */
@@ -8,6 +9,8 @@ export interface RetryOptions {
   /** Ceiling of the first delay; doubles per retry, with full jitter. */
   readonly baseMs: number;
   readonly capMs: number;
+  /** The Page's retry budget: retries beyond it keep their failure. */
+  readonly budget?: RetryBudget | undefined;
 }
 
 /** Thrown inside the retry policy while some sub-requests still have transient failures. */
@@ -28,6 +31,7 @@ export function retries(options: RetryOptions): LookupLayer {
     // machinery (events, a race with the deadline) is paid only once a retry is due.
     const first = signal?.aborted ? undefined : await next(requests, call);
     if (!first || signal?.aborted) return { results: requests.map(deadlinePassed) };
+    options.budget?.deposit(requests.length);
     const failed = indexesOf(first.results, isTransient);
     if (failed.length === 0 || first.final || options.retries === 0) return { results: first.results };
 
@@ -45,6 +49,9 @@ export function retries(options: RetryOptions): LookupLayer {
       }
       // cockatiel's back-off delay ignores the signal: an attempt after the deadline does nothing.
       if (signal?.aborted) return;
+      // Past the Page's retry budget the rest keep their last failure.
+      if (options.budget) pending = pending.slice(0, options.budget.withdraw(pending.length));
+      if (pending.length === 0) return;
       const answer = await askSubset(next, requests, pending, { ...call, attempt: ++attempt });
       if (signal?.aborted) return;
       placeSubset(results, pending, answer.results);

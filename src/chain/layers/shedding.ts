@@ -26,13 +26,24 @@ export interface SheddingOptions {
  * joined lookups are served to everyone.
  */
 export function shedding(throttle: Throttle, { atPercent, onShed }: SheddingOptions, clock: Clock): LookupLayer {
+  // Private: once a hold has passed on a reading still at or past the threshold, exactly one bulk
+  // batch goes (the probe that brings a fresh reading); the others wait for that reading, or for
+  // another hold should the probe bring none.
+  let probedAt: number | undefined;
   return (next) => (requests, call) => {
     const caller = call.caller;
     if (caller?.priority !== 'bulk') return next(requests, call);
-    const wait = shedSeconds(throttle, atPercent, clock());
-    if (wait === undefined) return next(requests, call);
+    const at = clock();
+    const wait = shedSeconds(throttle, atPercent, at);
+    const latest = throttle.latest;
+    if (wait === undefined && (!latest || highestPercent(latest) < atPercent)) return next(requests, call);
+    if (wait === undefined && (probedAt === undefined || probedAt < latest!.at || at - probedAt >= SHED_HOLD_MS)) {
+      probedAt = at;
+      return next(requests, call);
+    }
     onShed(caller, requests.length);
-    return Promise.resolve({ results: requests.map(() => shed(wait)) });
+    const retryAfter = wait ?? 1;
+    return Promise.resolve({ results: requests.map(() => shed(retryAfter)) });
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import {
   getVariableValues,
   Kind,
@@ -9,7 +9,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { badUserInput } from '../../core/errors.js';
+import { badUserInput, ErrorCode, GatewayError } from '../../core/errors.js';
 
 // probePsid too: each probe of pageStatus is a Graph API call for that user.
 const PSID_ARGUMENTS = new Set(['psid', 'psids', 'probePsid']);
@@ -21,25 +21,71 @@ const PSID_ARGUMENTS = new Set(['psid', 'psids', 'probePsid']);
  * counts them as execution will see them: coerced, with the defaults of variables not given. Fields under
  * @skip/@include count too: refusing a little early is cheaper than evaluating directives here.
  */
-export function psidLimitPlugin(max: number): ApolloServerPlugin {
+export function psidLimitPlugin<TContext extends BaseContext>(max: number, inFlight?: PsidsInFlight<TContext>): ApolloServerPlugin<TContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      let held: { caller: string; count: number } | undefined;
       return {
         async didResolveOperation({ operation, document, request, schema }) {
-          if (!operation || !mayExceed(operation, document, max)) return;
-          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          // Variables that do not coerce fail the operation at execution, before any resolver runs.
-          if (!variables.coerced) return;
-          const count = distinctPsids(operation.selectionSet, document, variables.coerced);
-          if (count > max) {
-            throw badUserInput(`This operation asks for ${count} distinct PSIDs; at most ${max} are allowed.`, {
-              http: { status: 400 },
-            });
+          if (!operation) return;
+          let count = shapeOf(operation, document).singles;
+          if (mayExceed(operation, document, max)) {
+            const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+            // Variables that do not coerce fail the operation at execution, before any resolver runs.
+            if (!variables.coerced) return;
+            count = distinctPsids(operation.selectionSet, document, variables.coerced);
+            if (count > max) {
+              throw badUserInput(`This operation asks for ${count} distinct PSIDs; at most ${max} are allowed.`, {
+                http: { status: 400 },
+              });
+            }
           }
+          if (inFlight && count > 0) held = inFlight.take(inFlight.callerOf(contextValue), count);
+        },
+        async willSendResponse() {
+          if (held) inFlight?.give(held);
+          held = undefined;
         },
       };
     },
   };
+}
+
+/**
+ * PSIDs of operations under way, overall and per caller (MAX_PSIDS_IN_FLIGHT,
+ * MAX_PSIDS_IN_FLIGHT_PER_CALLER): each holds memory until its response is sent, so past either
+ * bound a new operation is refused with 503 (OVERLOADED) before it is executed.
+ */
+export class PsidsInFlight<TContext extends BaseContext = BaseContext> {
+  private overall = 0;
+  private readonly byCaller = new Map<string, number>();
+
+  constructor(
+    private readonly limits: { readonly overall: number; readonly perCaller: number },
+    /** The caller's name an operation counts for ('' without one). */
+    readonly callerOf: (context: TContext) => string,
+  ) {}
+
+  take(caller: string, count: number): { caller: string; count: number } {
+    const mine = this.byCaller.get(caller) ?? 0;
+    if (this.overall + count > this.limits.overall || mine + count > this.limits.perCaller) {
+      const headers = new HeaderMap([['retry-after', '1']]);
+      throw new GatewayError(ErrorCode.OVERLOADED, 'Too many users are being looked up right now. Retry later.', {
+        retryAfterSeconds: 1,
+        http: { status: 503, headers },
+      });
+    }
+    this.overall += count;
+    this.byCaller.set(caller, mine + count);
+    return { caller, count };
+  }
+
+  give({ caller, count }: { caller: string; count: number }): void {
+    this.overall -= count;
+    const left = (this.byCaller.get(caller) ?? count) - count;
+    if (left > 0) this.byCaller.set(caller, left);
+    else this.byCaller.delete(caller);
+  }
 }
 
 // Private: per operation (of a document Apollo keeps cached), how many single-PSID arguments it has
@@ -48,6 +94,11 @@ export function psidLimitPlugin(max: number): ApolloServerPlugin {
 const shapes = new WeakMap<OperationDefinitionNode, { readonly singles: number; readonly lists: boolean }>();
 
 function mayExceed(operation: OperationDefinitionNode, document: DocumentNode, max: number): boolean {
+  const shape = shapeOf(operation, document);
+  return shape.lists || shape.singles > max;
+}
+
+function shapeOf(operation: OperationDefinitionNode, document: DocumentNode): { readonly singles: number; readonly lists: boolean } {
   let shape = shapes.get(operation);
   if (!shape) {
     let singles = 0;
@@ -58,7 +109,7 @@ function mayExceed(operation: OperationDefinitionNode, document: DocumentNode, m
     });
     shapes.set(operation, (shape = { singles, lists }));
   }
-  return shape.lists || shape.singles > max;
+  return shape;
 }
 
 function distinctPsids(root: SelectionSetNode, document: DocumentNode, variables: Record<string, unknown>): number {
