@@ -3,6 +3,8 @@ import { openCacheStore } from './cache/store.js';
 import { connectRedis } from './cache/stores/redis.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { callerKeys, type GatewayConfig } from './config.js';
+import { currentGraphFields } from './core/fields.js';
+import type { Platform } from './core/ids.js';
 import type { Caller } from './core/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
@@ -133,22 +135,31 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       'GATEWAY_API_KEYS is not set (nor GATEWAY_CALLERS): the GraphQL endpoint is OPEN. Anyone who can reach it can read Messenger profiles with this Page token. Set GATEWAY_API_KEYS or GATEWAY_CALLERS.',
     );
   }
-  const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<PageRuntime>({ fields: config.prefetchFields, windowMs: config.prefetchWindowMs, logger }) : undefined;
+  const prefetcher =
+    referrals && config.prefetchOnMessage
+      ? new Prefetcher<PageRuntime>({
+          fields: { messenger: config.prefetchFields, instagram: currentGraphFields('instagram', config.graphApiVersion) },
+          windowMs: config.prefetchWindowMs,
+          logger,
+        })
+      : undefined;
+  // Page deliveries name the Page; Instagram ones the account linked to it.
+  const pageOf = (accountId: string, platform: Platform) => (platform === 'messenger' ? pages.find(accountId) : pages.findByInstagram(accountId));
   const webhook =
     referrals && config.webhookVerifyToken
       ? webhookRoute({
           verifyToken: config.webhookVerifyToken,
           appSecrets: [...new Set(pages.all.flatMap((page) => (page.appSecret ? [page.appSecret] : [])))],
-          appSecretOf: (pageId) => pages.appSecretOf(pageId),
+          appSecretOf: (accountId, platform) => pageOf(accountId, platform)?.appSecret,
           store: referrals,
           // A user who writes may just have authorized the Page: the next query asks the Graph API
           // again instead of answering a cached "no profile", and a prefetch may warm the profile.
-          onSenders: async (pageId, psids) => {
-            const page = pages.find(pageId);
+          onSenders: async (accountId, platform, users) => {
+            const page = pageOf(accountId, platform);
             if (!page) return;
             const { cache } = page;
-            if (cache) await Promise.all(psids.map((psid) => cache.dropNoProfile(psid)));
-            prefetcher?.add(page, psids);
+            if (cache) await Promise.all(users.map((user) => cache.dropNoProfile(user)));
+            prefetcher?.add(page, users);
           },
           maxBytes: config.maxRequestBytes,
           logger,

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { CallerRefusal, ErrorCode, GatewayError } from '../core/errors.js';
 import type { GraphField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import type { UserRef } from '../core/ids.js';
 import type {
   Lookup as ChainLookup,
   LookupCall,
@@ -57,12 +57,12 @@ export interface ProfileCache {
    * Makes one user's cached values no longer fresh, in every instance sharing the store, so the
    * next read goes to the Graph API. The values stay available as stale stand-ins.
    */
-  refresh(psid: Psid): Promise<void>;
+  refresh(user: UserRef): Promise<void>;
   /**
    * The user just wrote to the Page, so may have authorized it: a cached "no profile" stops
    * counting, in every instance sharing the store. Cached profile fields stay fresh.
    */
-  dropNoProfile(psid: Psid): Promise<void>;
+  dropNoProfile(user: UserRef): Promise<void>;
 }
 
 /** The layers below the cache, and the call they are asked in. */
@@ -88,7 +88,7 @@ interface Plan {
 }
 
 /**
- * A per-field cache keyed by (page, PSID): each request takes the fresh
+ * A per-field cache keyed by (page, user): each request takes the fresh
  * fields from the store, joins lookups of the same user already under way, and asks upstream only
  * for the rest, all in one upstream batch. Fresh answers are stored; when the upstream is
  * unavailable or throttling, values past their TTL but younger than the stale TTL stand in, marked
@@ -137,7 +137,7 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
     batch: Promise<ProfileResult[]>,
     below: Below,
   ): Plan {
-    const key = profileKey(page, request.psid);
+    const key = profileKey(page, request.user);
     const entry = decodeEntry(raw);
     const cached = new Map<GraphField, CachedField>();
     if (entry && isFreshNone(entry, at, policy)) return { request, key, raw, entry, none: true, cached, parts: [] };
@@ -152,11 +152,11 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
     // this one, which asks for itself instead.
     const parts = joined.map(({ lookup, fields }) => ({
       fields,
-      result: lookup.result.then((result) => (result instanceof CallerRefusal ? askAlone(below, { psid: request.psid, fields }) : result)),
+      result: lookup.result.then((result) => (result instanceof CallerRefusal ? askAlone(below, { user: request.user, fields }) : result)),
     }));
     const result: Plan = { request, key, raw, entry, none: false, cached, parts };
     if (missing.length > 0) {
-      const index = ownRequests.push({ psid: request.psid, fields: missing }) - 1;
+      const index = ownRequests.push({ user: request.user, fields: missing }) - 1;
       const lookup: Lookup = { fields: new Set(missing), result: batch.then((results) => results[index] ?? missingResult()) };
       // Registered before this batch goes upstream, so operations arriving meanwhile join it.
       inflight.add(key, lookup);
@@ -261,7 +261,7 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
     // With tracing on, the upstream calls this lookup makes nest under its span.
     const span = call.trace?.child('profile_cache.lookup', { 'gateway.cache.users': requests.length });
     const below = span ? { ...call, trace: span } : call;
-    const entries = await Promise.all(requests.map((request) => store.get(profileKey(page, request.psid))));
+    const entries = await Promise.all(requests.map((request) => store.get(profileKey(page, request.user))));
     const startedAt = now();
     const ownRequests: ProfileRequest[] = [];
     let dispatch!: (results: Promise<ProfileResult[]>) => void;
@@ -289,13 +289,13 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
 
   return {
     lookup,
-    async refresh(psid) {
-      const key = profileKey(page, psid);
+    async refresh(user) {
+      const key = profileKey(page, user);
       inflight.forget(key);
       await update(key, withRefresh, undefined);
     },
-    async dropNoProfile(psid) {
-      const key = profileKey(page, psid);
+    async dropNoProfile(user) {
+      const key = profileKey(page, user);
       inflight.forget(key);
       // A "no profile" entry holds no field, so a refresh is exactly the drop. Its new generation
       // (written for an unknown user too) also discounts a "no profile" that a lookup begun before

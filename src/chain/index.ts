@@ -75,6 +75,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs }, clock);
   const circuit = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
+  const instagramCapabilities = new Capabilities(config.capabilityTtlMs, clock);
   const shared = redis && new SharedThrottle(redis.redis, throttleKey(key), throttle, clock, redis.outage);
 
   const post = sendBatch(client);
@@ -113,7 +114,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       // UPSTREAM_TIMEOUT_MS over everything below: exchanges, retries, back-offs, probes.
       deadline(config.upstreamTimeoutMs),
       // Fields the app may not read become per-field errors; the rest is still answered.
-      degradation(capabilities, config.graphApiVersion),
+      degradation({ messenger: capabilities, instagram: instagramCapabilities }, config.graphApiVersion),
       ...upstreamLayers,
     ],
     // One POST to the batch endpoint.
@@ -125,13 +126,20 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   return {
     id: page.id,
     appSecret: page.appSecret,
+    instagramAccountId: page.instagramAccountId,
     lookup,
     cache,
     throttle,
     breaker: circuit,
     capabilities,
-    probeAccess: (psid, fields) =>
-      probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { caller: PAGE_STATUS_CALLER }),
+    instagramCapabilities,
+    probeAccess: (user, fields) =>
+      probeAccess(
+        probe,
+        user.platform === 'instagram' ? instagramCapabilities : capabilities,
+        { user, fields, graphApiVersion: config.graphApiVersion },
+        { caller: PAGE_STATUS_CALLER },
+      ),
     close: () => client.close(),
   };
 }

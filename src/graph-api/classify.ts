@@ -11,6 +11,22 @@ const AUTH_CODES = new Set([102, 104, 190]);
 const NONEXISTING_FIELD = /nonexisting field \(([^)]+)\)/i;
 
 /**
+ * Consent and Instagram answers, in one place. Code 230 is two things, told apart by the message
+ * alone: "(#230) User consent is required to access user profile" (HTTP 403) is a user who never
+ * wrote to the Page, or on Instagram only commented: no profile, not an error; "(#230) Requires
+ * pages_messaging permission" stays a permission error. "(#9010) No matching Instagram user"
+ * (HTTP 400) is an IGSID the account does not know (a deleted account). A blocked Instagram user
+ * answers without fields: the `{}` rule, like Messenger's.
+ */
+function isMissingConsent(error: GraphErrorBody | undefined): boolean {
+  return error?.code === 230 && /user consent is required/i.test(error.message ?? '');
+}
+const NO_MATCHING_INSTAGRAM_USER = 9010;
+
+/** Permissions a Graph API message may name; only these are repeated to a client, never the text. */
+const KNOWN_PERMISSIONS = /\b(instagram_basic|instagram_manage_messages|pages_messaging|pages_manage_metadata|pages_read_engagement|pages_show_list|pages_user_locale|pages_user_timezone|pages_user_gender)\b/;
+
+/**
  * The one mapping from a Graph API error (HTTP status plus error envelope) to what the client
  * sees. Upstream messages are never passed through: they are written for the app's developer,
  * and an upstream (or a proxy on the way) could echo anything in them, the token included. What
@@ -22,7 +38,10 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
   const message = error?.message ?? '';
   const graph = { code, subcode };
 
-  if ((code === 100 && subcode === 2018218) || code === 551) return NO_PROFILE;
+  if ((code === 100 && subcode === 2018218) || code === 551 || isMissingConsent(error)) return NO_PROFILE;
+  if (code === NO_MATCHING_INSTAGRAM_USER) {
+    return new GatewayError(ErrorCode.NOT_FOUND, "No Instagram user with this IGSID exists for this Page's Instagram account.", {}, graph);
+  }
   if (code === 100 && (subcode === 33 || subcode === 2018001)) {
     return new GatewayError(ErrorCode.NOT_FOUND, 'No Messenger user with this PSID exists for this Page.', {}, graph);
   }
@@ -38,10 +57,11 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
     return rateLimited({}, graph);
   }
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299) || (code === 100 && subcode === 2018247)) {
+    const named = KNOWN_PERMISSIONS.exec(message)?.[1];
     return new GatewayError(
       ErrorCode.PERMISSION_REQUIRED,
-      "The Page's app lacks a permission needed for the requested profile fields.",
-      {},
+      named ? `The Page's app lacks the ${named} permission.` : "The Page's app lacks a permission needed for the requested profile fields.",
+      named ? { permission: named } : {},
       graph,
     );
   }

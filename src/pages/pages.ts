@@ -11,12 +11,16 @@ export class Pages {
   /** The Page of `user`/`users` without a pageId: PAGE_ID's, or the only one. */
   readonly default: PageRuntime | undefined;
   private readonly byId = new Map<string, PageRuntime>();
+  private readonly byInstagram = new Map<string, PageRuntime>();
 
   /** `start` builds one Page's chain (chain/index.ts). */
   constructor(config: GatewayConfig, start: (page: PageConfig) => PageRuntime) {
     this.all = configuredPages(config).map(start);
     if (this.all.length === 0) throw new TypeError('Pages needs at least one configured Page');
-    for (const page of this.all) if (page.id) this.byId.set(page.id, page);
+    for (const page of this.all) {
+      if (page.id) this.byId.set(page.id, page);
+      if (page.instagramAccountId) this.byInstagram.set(page.instagramAccountId, page);
+    }
     this.default = config.pageAccessToken ? this.all[0] : this.all.length === 1 ? this.all[0] : undefined;
   }
 
@@ -34,6 +38,11 @@ export class Pages {
   /** The Page with this id, if the gateway serves it (webhook entries are routed by it). */
   find(pageId: string): PageRuntime | undefined {
     return this.byId.get(pageId);
+  }
+
+  /** The Page linked to this Instagram professional account (Instagram webhook entries are routed by it). */
+  findByInstagram(instagramAccountId: string): PageRuntime | undefined {
+    return this.byInstagram.get(instagramAccountId);
   }
 
   /** The app secret that signs the Page's webhook deliveries. */

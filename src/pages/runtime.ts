@@ -1,6 +1,6 @@
 import type { ProfileCache } from '../cache/profile-cache.js';
 import type { GraphField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import type { UserRef } from '../core/ids.js';
 import type { Lookup } from '../core/lookup.js';
 import type { Breaker } from './breaker.js';
 import type { Capabilities, ProbeResult } from './capabilities.js';
@@ -10,6 +10,8 @@ import type { Throttle } from './throttle.js';
 export interface PageRuntime {
   readonly id: string | undefined;
   readonly appSecret: string | undefined;
+  /** The Instagram professional account linked to the Page; undefined when none is configured. */
+  readonly instagramAccountId: string | undefined;
   /** The Page's lookups with every layer applied: what the per-operation loaders call. */
   readonly lookup: Lookup;
   /** Undefined when the cache is off (PROFILE_CACHE_TTL=0). */
@@ -17,11 +19,13 @@ export interface PageRuntime {
   readonly throttle: Throttle;
   readonly breaker: Breaker;
   readonly capabilities: Capabilities;
+  /** What is learnt of reading the Instagram fields (their permissions differ from Messenger's). */
+  readonly instagramCapabilities: Capabilities;
   /**
    * Learns now which of `fields` the app may read, with one batch call for one user: each
    * permission's fields asked alone, past the cache and what degradation remembers.
    */
-  probeAccess(psid: Psid, fields: readonly GraphField[]): Promise<ProbeResult>;
+  probeAccess(user: UserRef, fields: readonly GraphField[]): Promise<ProbeResult>;
   close(): Promise<void>;
 }
 

@@ -1,15 +1,25 @@
 import { ErrorCode } from '../core/errors.js';
 import type { BreakerState } from './breaker.js';
 import type { FieldAccess } from './capabilities.js';
-import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import type { Capabilities } from './capabilities.js';
+import {
+  currentGraphFields,
+  existsInVersion,
+  INSTAGRAM_FIELDS,
+  permissionFor,
+  PROFILE_FIELDS,
+  type GraphField,
+  type InstagramField,
+  type ProfileField,
+} from '../core/fields.js';
+import { instagramUser, messengerUser, type Igsid, type Psid, type UserRef } from '../core/ids.js';
 import type { PageRuntime } from '../pages/runtime.js';
 
 type FieldStatus = 'available' | 'permission-required' | 'unavailable-on-version' | 'unknown';
 
 /** Whether the gateway can read one profile field of the Page's users. */
 export interface FieldReport {
-  readonly field: ProfileField;
+  readonly field: ProfileField | InstagramField;
   readonly graphField: GraphField;
   /** What reading it from the Graph API takes; undefined when the gateway does not read it there. */
   readonly permission: string | undefined;
@@ -30,6 +40,9 @@ export interface PageStatusReport {
   readonly pageId: string | undefined;
   readonly graphApiVersion: string;
   readonly fields: readonly FieldReport[];
+  readonly instagramAccountId: string | undefined;
+  /** The InstagramProfile fields; empty without an Instagram account. */
+  readonly instagramFields: readonly FieldReport[];
   readonly usage: UsageReport | undefined;
   readonly throttledForSeconds: number;
   readonly breaker: BreakerState;
@@ -41,6 +54,8 @@ export interface PageStatusOptions {
   readonly referralCapture: boolean;
   /** A user to learn field access with now, in one batch call. */
   readonly probePsid?: Psid | undefined;
+  /** An Instagram user to learn the Instagram fields' access with now (the Page must have an Instagram account). */
+  readonly probeIgsid?: Igsid | undefined;
 }
 
 /**
@@ -48,18 +63,13 @@ export interface PageStatusOptions {
  * (removed fields from the version), usage from the throttle, the breaker's state. Makes a Graph
  * API call only to probe; a probe that learnt nothing fails with its reason.
  */
-export async function pageStatus(page: PageRuntime, { graphApiVersion, referralCapture, probePsid }: PageStatusOptions): Promise<PageStatusReport> {
+export async function pageStatus(page: PageRuntime, options: PageStatusOptions): Promise<PageStatusReport> {
+  const { graphApiVersion, referralCapture, probePsid, probeIgsid } = options;
   const catalog = Object.keys(PROFILE_FIELDS) as ProfileField[];
-  const current = catalog.filter((field) => existsInVersion(field, graphApiVersion));
-  let learnt: ReadonlyMap<GraphField, FieldAccess> = new Map();
-  if (probePsid !== undefined) {
-    const probe = await page.probeAccess(
-      probePsid,
-      current.map((field) => PROFILE_FIELDS[field].graph),
-    );
-    if (probe.failure) throw probe.failure;
-    learnt = probe.learnt;
-  }
+  const [learnt, learntInstagram] = await Promise.all([
+    probe(page, probePsid && messengerUser(probePsid), graphApiVersion),
+    probe(page, probeIgsid && instagramUser(probeIgsid), graphApiVersion),
+  ]);
 
   const fields = catalog.map((field): FieldReport => {
     const graphField = PROFILE_FIELDS[field].graph;
@@ -70,12 +80,16 @@ export async function pageStatus(page: PageRuntime, { graphApiVersion, referralC
     const access = learnt.get(graphField) ?? page.capabilities.access(graphField);
     return { field, graphField, permission: permissionFor(graphField), status: statusOf(access) };
   });
+  const instagramFields =
+    page.instagramAccountId === undefined ? [] : instagramReports(page.instagramCapabilities, learntInstagram, graphApiVersion);
 
   const usage = page.throttle.latest?.deciding;
   return {
     pageId: page.id,
     graphApiVersion,
     fields,
+    instagramAccountId: page.instagramAccountId,
+    instagramFields,
     usage: usage && {
       callCount: usage.figures.call_count,
       totalTime: usage.figures.total_time,
@@ -85,6 +99,23 @@ export async function pageStatus(page: PageRuntime, { graphApiVersion, referralC
     throttledForSeconds: page.throttle.retryAfterSeconds() ?? 0,
     breaker: page.breaker.state,
   };
+}
+
+/** What a probe of the user learnt now; nothing without a user. */
+async function probe(page: PageRuntime, user: UserRef | undefined, version: string): Promise<ReadonlyMap<GraphField, FieldAccess>> {
+  if (user === undefined) return new Map();
+  const result = await page.probeAccess(user, currentGraphFields(user.platform, version));
+  if (result.failure) throw result.failure;
+  return result.learnt;
+}
+
+function instagramReports(capabilities: Capabilities, learnt: ReadonlyMap<GraphField, FieldAccess>, version: string): FieldReport[] {
+  return (Object.keys(INSTAGRAM_FIELDS) as InstagramField[]).map((field): FieldReport => {
+    const graphField = INSTAGRAM_FIELDS[field].graph;
+    if (!existsInVersion(field, version, 'instagram')) return { field, graphField, permission: undefined, status: 'unavailable-on-version' };
+    const access = learnt.get(graphField) ?? capabilities.access(graphField);
+    return { field, graphField, permission: permissionFor(graphField, 'instagram'), status: statusOf(access) };
+  });
 }
 
 function statusOf(access: FieldAccess | undefined): FieldStatus {

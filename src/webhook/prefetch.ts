@@ -1,7 +1,7 @@
 import { GatewayError } from '../core/errors.js';
 import { MAX_BATCH_SIZE } from '../graph-api/client.js';
 import type { GraphField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import { userKey, type Platform, type UserRef } from '../core/ids.js';
 import type { Caller, Lookup } from '../core/lookup.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -12,8 +12,8 @@ interface PrefetchTarget {
 }
 
 export interface PrefetchOptions {
-  /** Graph fields each prefetch asks for. */
-  readonly fields: readonly GraphField[];
+  /** Graph fields each prefetch asks for, per platform. */
+  readonly fields: Readonly<Record<Platform, readonly GraphField[]>>;
   readonly logger: Logger;
   /** How long users gather before they are looked up together. */
   readonly windowMs: number;
@@ -30,7 +30,7 @@ const PREFETCH_CALLER: Caller = { name: 'prefetch', priority: 'bulk' };
  * Failures are only logged: a prefetch is an optimisation, and the next query asks again.
  */
 export class Prefetcher<Page extends PrefetchTarget> {
-  private readonly pending = new Map<Page, Set<Psid>>();
+  private readonly pending = new Map<Page, Map<string, UserRef>>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -38,12 +38,12 @@ export class Prefetcher<Page extends PrefetchTarget> {
   constructor(private readonly options: PrefetchOptions) {}
 
   /** Queues users of a Page and returns at once. */
-  add(page: Page, psids: Iterable<Psid>): void {
+  add(page: Page, users: Iterable<UserRef>): void {
     if (this.closed) return;
     let queued = this.pending.get(page);
-    for (const psid of psids) {
-      if (!queued) this.pending.set(page, (queued = new Set()));
-      queued.add(psid);
+    for (const user of users) {
+      if (!queued) this.pending.set(page, (queued = new Map<string, UserRef>()));
+      queued.set(userKey(user), user);
       if (queued.size >= MAX_BATCH_SIZE) {
         this.pending.delete(page);
         this.send(page, queued);
@@ -63,12 +63,12 @@ export class Prefetcher<Page extends PrefetchTarget> {
 
   private flush(): void {
     this.timer = undefined;
-    for (const [page, psids] of this.pending) this.send(page, psids);
+    for (const [page, users] of this.pending) this.send(page, users);
     this.pending.clear();
   }
 
-  private send(page: Page, psids: ReadonlySet<Psid>): void {
-    const requests = [...psids].map((psid) => ({ psid, fields: this.options.fields }));
+  private send(page: Page, users: ReadonlyMap<string, UserRef>): void {
+    const requests = [...users.values()].map((user) => ({ user, fields: this.options.fields[user.platform] }));
     const task = page
       .lookup(requests, { caller: PREFETCH_CALLER })
       .then(({ results }) => {
