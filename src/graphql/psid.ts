@@ -6,14 +6,14 @@ const MAX_PSIDS_PER_CALL = 100;
 
 /** How each kind of user id is checked and named in errors. */
 const KINDS = {
-  psid: { name: 'PSID', list: 'psids', field: 'users', parse: parsePsid },
-  igsid: { name: 'IGSID', list: 'igsids', field: 'instagramUsers', parse: parseIgsid },
+  psid: { name: 'PSID', a: 'A', list: 'psids', field: 'users', parse: parsePsid },
+  igsid: { name: 'IGSID', a: 'An', list: 'igsids', field: 'instagramUsers', parse: parseIgsid },
 } as const;
 
 function validate<K extends keyof typeof KINDS>(kind: K, value: string, argument: string): NonNullable<ReturnType<(typeof KINDS)[K]['parse']>> {
   const valid = KINDS[kind].parse(value);
   if (valid === undefined) {
-    throw badUserInput(`A ${KINDS[kind].name} is 1 to 32 decimal digits.`, { argument, value: value.slice(0, 64) });
+    throw badUserInput(`${KINDS[kind].a} ${KINDS[kind].name} is 1 to 32 decimal digits.`, { argument, value: value.slice(0, 64) });
   }
   return valid as NonNullable<ReturnType<(typeof KINDS)[K]['parse']>>;
 }
