@@ -81,7 +81,9 @@ function log(line: string): void {
 
 /** The targets that run in a scenario (a variant may run in some only). */
 function targetsOf(scenario: Scenario): Target[] {
-  return settings.targets.filter((target) => !target.scenarios || target.scenarios.includes(scenario.name));
+  return settings.targets.filter(
+    (target) => (!target.scenarios || target.scenarios.includes(scenario.name)) && (!scenario.gatewayOnly || isGateway(target)),
+  );
 }
 
 async function measureAt(latencyMs: number, workdir: string, measurements: Measurement[]): Promise<void> {

@@ -70,10 +70,19 @@ export function isInstagramField(name: string): name is InstagramField {
   return Object.hasOwn(INSTAGRAM_FIELDS, name);
 }
 
+// Private: asked for every profile field resolved, always with the one configured version.
+const existence = new Map<string, boolean>();
+
 /** Whether the configured Graph API version has the field (GraphQL name) of the platform. */
 export function existsInVersion(field: ProfileField | InstagramField, version: string, platform: Platform = 'messenger'): boolean {
-  const { removedIn, addedIn } = spec(field, platform) ?? {};
-  return (removedIn === undefined || versionBefore(version, removedIn)) && (addedIn === undefined || !versionBefore(version, addedIn));
+  const key = `${platform}:${field}:${version}`;
+  let exists = existence.get(key);
+  if (exists === undefined) {
+    const { removedIn, addedIn } = spec(field, platform) ?? {};
+    exists = (removedIn === undefined || versionBefore(version, removedIn)) && (addedIn === undefined || !versionBefore(version, addedIn));
+    existence.set(key, exists);
+  }
+  return exists;
 }
 
 /** GraphQL field name of each Graph field (the shared names coincide on both catalogs). */
