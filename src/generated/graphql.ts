@@ -39,13 +39,13 @@ export type BreakerState =
 /** Whether the gateway can read one profile field, from what it has learnt. */
 export type FieldAccess = {
   readonly __typename?: 'FieldAccess';
-  /** The `MessengerProfile` field, e.g. `locale`. */
+  /** The `MessengerProfile` (or, in `instagramFields`, `InstagramProfile`) field, e.g. `locale`. */
   readonly field: Scalars['String']['output'];
   /** The Graph API field behind it, e.g. `locale`, `first_name`. */
   readonly graphField: Scalars['String']['output'];
   /**
-   * What reading it from the Graph API takes: a permission such as `pages_user_locale`, or the
-   * Business Asset User Profile Access feature. Null when the gateway does not read it from the Graph
+   * What reading it from the Graph API takes: a permission such as `pages_user_locale` or
+   * `instagram_manage_messages`, or the Business Asset User Profile Access feature. Null when the gateway does not read it from the Graph
    * API (removed on this version; `lastAdReferral` then comes from webhooks when capture is on).
    */
   readonly permission?: Maybe<Scalars['String']['output']>;

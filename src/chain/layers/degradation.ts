@@ -1,4 +1,4 @@
-import { ErrorCode, hasCode, type GatewayError } from '../../core/errors.js';
+import { ErrorCode, GatewayError, hasCode } from '../../core/errors.js';
 import type { Capabilities } from '../../pages/capabilities.js';
 import { byPermission, fieldUnavailable, isGraphField, permissionRequired, type GraphField } from '../../core/fields.js';
 import type { Platform } from '../../core/ids.js';
@@ -67,14 +67,16 @@ export function degradation(capabilities: PlatformCapabilities, graphApiVersion:
  * catalog's), remembered like any field the app cannot read.
  */
 function instagramPermissions(
-  results: readonly ProfileResult[],
+  results: ProfileResult[],
   requests: readonly ProfileRequest[],
   capabilities: Capabilities,
   fieldErrors: (i: number) => Map<GraphField, GatewayError>,
 ): ProfileResult[] {
+  const refused = (result: ProfileResult, i: number) => requests[i]!.user.platform === 'instagram' && hasCode(result, ErrorCode.PERMISSION_REQUIRED);
+  if (!results.some(refused)) return results;
   return results.map((result, i) => {
     const request = requests[i]!;
-    if (request.user.platform !== 'instagram' || !hasCode(result, ErrorCode.PERMISSION_REQUIRED)) return result;
+    if (!refused(result, i) || !(result instanceof GatewayError)) return result;
     const named = typeof result.extensions.permission === 'string' ? result.extensions.permission : undefined;
     for (const field of request.fields) {
       const error = permissionRequired(field, 'instagram', named);
