@@ -8,7 +8,7 @@ import { instagramUser, messengerUser, parseIgsid, parsePsid } from '../src/core
 import { DEMO_IGSIDS, DEMO_INSTAGRAM_ACCOUNT_ID, DEMO_PAGE_ID, demoInstagramUsers, demoUsers } from '../src/demo/emulator/data.js';
 import { GraphErrors } from '../src/demo/emulator/graph-errors.js';
 import { GraphEmulator } from '../src/demo/emulator/server.js';
-import { codesByPath, deliver, DEMO_PSIDS, startGatewayFor, startStack, useStack, type Stack, type TestGateway } from './helpers.js';
+import { codesByPath, deliver, DEMO_PSIDS, startGatewayFor, startStack, useClockedStack, useStack, type Stack, type TestGateway } from './helpers.js';
 import { startRedis, type RedisServer } from './redis.js';
 
 const INSTAGRAM = { PAGE_ID: DEMO_PAGE_ID, INSTAGRAM_ACCOUNT_ID: DEMO_INSTAGRAM_ACCOUNT_ID };
@@ -258,6 +258,24 @@ describe('Instagram profiles in the cache', () => {
     expect(profileKey('page-1', messengerUser(parsePsid(digits)!))).not.toBe(profileKey('page-1', instagramUser(parseIgsid(digits)!)));
     // A PSID keeps the key it had before Instagram users existed.
     expect(profileKey('page-1', messengerUser(parsePsid(digits)!))).toBe(`messenger-profile:v1:page-1:${digits}`);
+  });
+});
+
+describe('Instagram profiles past their TTL', () => {
+  const { start, clock } = useClockedStack({ env: { ...INSTAGRAM, PROFILE_CACHE_TTL: '300', PROFILE_STALE_TTL: '86400', RETRY_MAX: '0' } });
+
+  it('stand in for a failing Graph API, marked STALE_CACHE and listed in extensions.stale', async () => {
+    const stack = await start();
+    await stack.query(NAME, { i: DEMO_IGSIDS.full });
+    clock.advance(400);
+    stack.emulator.injectFault({ error: GraphErrors.serviceError() });
+    const res = await stack.query(`{ instagramUser(igsid: "${DEMO_IGSIDS.full}") { profile { name username source } } }`);
+    expect(res.body).toMatchObject({
+      data: { instagramUser: { profile: { name: 'Marta Souza', username: 'marta.souza', source: 'STALE_CACHE' } } },
+      extensions: { stale: [{ path: ['instagramUser', 'profile'], ageSeconds: 400 }] },
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect(stack.emulator.subRequests).toHaveLength(2);
   });
 });
 
