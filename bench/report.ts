@@ -197,6 +197,17 @@ export function verdicts(rows: readonly Row[]): Verdict[] {
         met: onePerOperation(twenty, 20),
       });
     }
+    const messenger = at('one-user', 'gateway');
+    const instagram = at('instagram-one-user', 'gateway');
+    if (messenger && instagram) {
+      const value = instagram.rps / messenger.rps;
+      out.push({
+        latencyMs,
+        goal: 'Instagram one user/op: req/s within 5 % of Messenger one user/op',
+        measured: `${fmt(instagram.rps, 0)} vs ${fmt(messenger.rps, 0)} req/s (${value.toFixed(3)}×)`,
+        met: Math.abs(value - 1) <= 0.05,
+      });
+    }
     const plain = at('one-user', 'gateway');
     const withCaller = find(rows, latencyMs, 'one-user', 'gateway:caller');
     if (plain && withCaller) {

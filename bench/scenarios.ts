@@ -1,9 +1,9 @@
-import { generatedPsid } from '../src/demo/emulator/data.js';
+import { generatedIgsid, generatedPsid } from '../src/demo/emulator/data.js';
 
 /** How many of the emulator's generated users the load rotates over. */
 const ROTATING_USERS = 300;
 
-export type ScenarioName = 'one-user' | 'twenty-users' | 'hot-cache';
+export type ScenarioName = 'one-user' | 'twenty-users' | 'hot-cache' | 'instagram-one-user';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -14,6 +14,8 @@ export interface Scenario {
   readonly cache: boolean;
   /** Request bodies, used round-robin: PSIDs rotate over ROTATING_USERS users. */
   readonly bodies: readonly string[];
+  /** Only the gateway runs it (the baselines know no Instagram users). */
+  readonly gatewayOnly?: boolean;
   /** Full check of one parsed answer to `bodies[i]`; returns what is wrong, or undefined. */
   check(index: number, answer: unknown): string | undefined;
 }
@@ -76,10 +78,34 @@ function twentyUsers(): Scenario {
   };
 }
 
+const INSTAGRAM_ONE = 'query($i: ID!){ instagramUser(igsid: $i) { igsid profile { name followerCount } } }';
+
+/** The one-user scenario for Instagram users: two fields of one IGSID per operation, cache off. */
+function instagramOneUser(): Scenario {
+  const igsids = Array.from({ length: ROTATING_USERS }, (_, i) => generatedIgsid(i));
+  return {
+    name: 'instagram-one-user',
+    description: 'instagramUser(igsid) { igsid profile { name followerCount } }, cache off (gateway only)',
+    usersPerOperation: 1,
+    cache: false,
+    gatewayOnly: true,
+    bodies: igsids.map((i) => JSON.stringify({ query: INSTAGRAM_ONE, variables: { i } })),
+    check(index, answer) {
+      const body = answer as { data?: { instagramUser?: { igsid?: unknown; profile?: { name?: unknown; followerCount?: unknown } | null } }; errors?: unknown };
+      if (body.errors) return `errors: ${JSON.stringify(body.errors)}`;
+      const user = body.data?.instagramUser;
+      if (!user || user.igsid !== igsids[index]) return `expected igsid ${igsids[index]}, got ${JSON.stringify(user?.igsid)}`;
+      if (typeof user.profile?.name !== 'string' || typeof user.profile.followerCount !== 'number') return `no profile for ${igsids[index]}`;
+      return undefined;
+    },
+  };
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   oneUser('one-user', false, 'user(psid) { psid profile { firstName timezone } }, cache off'),
   twentyUsers(),
   oneUser('hot-cache', true, 'one user per operation over the same users, gateway cache on (PROFILE_CACHE_TTL=300)'),
+  instagramOneUser(),
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, type Running } from './processes.js';
+import { DEMO_INSTAGRAM_ACCOUNT_ID, DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
 import type { ScenarioName } from './scenarios.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -148,6 +149,9 @@ export async function startTarget(target: Target, upstream: Upstream, options: T
     env: {
       NODE_ENV: 'production',
       PAGE_ACCESS_TOKEN: upstream.token,
+      // The emulator's demo Page and its Instagram account (the instagram-one-user scenario).
+      PAGE_ID: DEMO_PAGE_ID,
+      INSTAGRAM_ACCOUNT_ID: DEMO_INSTAGRAM_ACCOUNT_ID,
       GRAPH_API_URL: upstream.url,
       GRAPH_API_VERSION: 'v25.0',
       HOST: '127.0.0.1',

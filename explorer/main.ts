@@ -9,6 +9,8 @@ import './page.css';
 
 const HEADLINE_QUERY = `# The headline query: Peter Chang of the 2016 User Profile doc (demo data).
 # Run it with the button or Ctrl-Enter.
+# Instagram contacts too, through the same Page (demo data):
+#   instagramUser(igsid: "6620000000000001") { profile { name username followerCount } }
 {
   user(psid: "1254459154682919") {
     profile {

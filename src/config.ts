@@ -13,6 +13,8 @@ export interface PageConfig {
   readonly token: string;
   /** App secret for appsecret_proof and webhook signatures; falls back to APP_SECRET. */
   readonly appSecret: string | undefined;
+  /** The Instagram professional account linked to the Page: enables instagramUser(s) and routes `object: "instagram"` deliveries. */
+  readonly instagramAccountId?: string | undefined;
 }
 
 /** A caller named in GATEWAY_CALLERS, with the key it authenticates with. */
@@ -33,6 +35,8 @@ export interface GatewayConfig {
   readonly appSecret: string | undefined;
   /** Id of the Page the token belongs to; routes webhook entries. Required with webhook capture. */
   readonly pageId: string | undefined;
+  /** Instagram professional account linked to PAGE_ID's Page (INSTAGRAM_ACCOUNT_ID). */
+  readonly instagramAccountId?: string | undefined;
   /** Further Pages, from PAGES or PAGES_FILE. */
   readonly extraPages: readonly PageConfig[];
   /** Enables webhook capture of ad referrals at /webhook; the token Meta's handshake must send. */
@@ -335,6 +339,17 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (pageId !== undefined && extraPages.some((p) => p.id === pageId)) {
     throw new ConfigError('PAGES', `lists Page ${pageId}, which PAGE_ID already names`);
   }
+  const instagramAccountId = text(env, 'INSTAGRAM_ACCOUNT_ID');
+  if (instagramAccountId !== undefined) {
+    if (!isNumericId(instagramAccountId)) throw new ConfigError('INSTAGRAM_ACCOUNT_ID', 'must be a numeric Instagram account id');
+    if (pageAccessToken === undefined || pageId === undefined) {
+      throw new ConfigError('INSTAGRAM_ACCOUNT_ID', 'needs PAGE_ACCESS_TOKEN and PAGE_ID: it names the account linked to that Page');
+    }
+  }
+  const instagramIds = [instagramAccountId, ...extraPages.map((p) => p.instagramAccountId)].filter((id) => id !== undefined);
+  if (new Set(instagramIds).size !== instagramIds.length) {
+    throw new ConfigError(instagramAccountId ? 'INSTAGRAM_ACCOUNT_ID' : 'PAGES', 'names one Instagram account for two Pages (webhook entries are routed by it)');
+  }
   const webhookVerifyToken = text(env, 'WEBHOOK_VERIFY_TOKEN');
   if (webhookVerifyToken !== undefined && pageAccessToken !== undefined) {
     if (!appSecret) throw new ConfigError('APP_SECRET', 'is required when WEBHOOK_VERIFY_TOKEN is set (deliveries are signed with it)');
@@ -370,6 +385,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     pageAccessToken,
     appSecret,
     pageId,
+    ...(instagramAccountId !== undefined ? { instagramAccountId } : {}),
     extraPages,
     webhookVerifyToken,
     dataDir: text(env, 'DATA_DIR') ?? './data',
@@ -632,7 +648,8 @@ function jsonObject(env: Env, inlineName: string, fileName: string, like: string
 }
 
 /**
- * PAGES (JSON) or PAGES_FILE (a path to the same JSON): `{"<page id>": {"token": "…", "appSecret": "…"}}`.
+ * PAGES (JSON) or PAGES_FILE (a path to the same JSON):
+ * `{"<page id>": {"token": "…", "appSecret": "…", "instagramAccountId": "…"}}` (the last two optional).
  * Messages never quote a token.
  */
 function parsePages(env: Env): PageConfig[] {
@@ -641,14 +658,18 @@ function parsePages(env: Env): PageConfig[] {
   const { name, entries } = json;
   return entries.map(([id, value]) => {
     if (!isNumericId(id)) throw new ConfigError(name, 'is not a numeric Page id', id.slice(0, 40));
-    const page = (typeof value === 'object' && value !== null ? value : {}) as { token?: unknown; appSecret?: unknown };
+    const page = (typeof value === 'object' && value !== null ? value : {}) as { token?: unknown; appSecret?: unknown; instagramAccountId?: unknown };
     if (typeof page.token !== 'string' || !page.token || /\s/.test(page.token)) {
       throw new ConfigError(name, 'needs a token without whitespace', id);
     }
     if (page.appSecret !== undefined && (typeof page.appSecret !== 'string' || !page.appSecret)) {
       throw new ConfigError(name, 'has an appSecret that is not a non-empty string', id);
     }
-    return { id, token: page.token, appSecret: page.appSecret };
+    const instagram = page.instagramAccountId;
+    if (instagram !== undefined && (typeof instagram !== 'string' || !isNumericId(instagram))) {
+      throw new ConfigError(name, 'has an instagramAccountId that is not a numeric id string', id);
+    }
+    return { id, token: page.token, appSecret: page.appSecret, ...(instagram !== undefined ? { instagramAccountId: instagram } : {}) };
   });
 }
 
@@ -739,7 +760,7 @@ export function callerKeys(config: Pick<GatewayConfig, 'callers' | 'gatewayApiKe
 /** Every configured Page: the PAGE_ACCESS_TOKEN one first, then PAGES. */
 export function configuredPages(config: GatewayConfig): PageConfig[] {
   const single = config.pageAccessToken
-    ? [{ id: config.pageId, token: config.pageAccessToken, appSecret: config.appSecret }]
+    ? [{ id: config.pageId, token: config.pageAccessToken, appSecret: config.appSecret, instagramAccountId: config.instagramAccountId }]
     : [];
   return [...single, ...config.extraPages.map((p) => ({ ...p, appSecret: p.appSecret ?? config.appSecret }))];
 }

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { openCacheStore } from './cache/store.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { callerKeys, ConfigError, configuredPages, secretsOf, type GatewayConfig } from './config.js';
+import { currentGraphFields } from './core/fields.js';
+import type { Platform } from './core/ids.js';
 import type { Caller } from './core/lookup.js';
 import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
@@ -159,7 +161,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   }
   const prefetchDropped = metrics.counter({ name: 'gateway_prefetch_dropped_total', help: 'Users dropped from a full prefetch queue (PREFETCH_MAX_QUEUED), oldest first.' });
   const prefetcher = referrals && config.prefetchOnMessage ? new Prefetcher<Page>({
-          fields: config.prefetchFields,
+          fields: { messenger: config.prefetchFields, instagram: currentGraphFields('instagram', config.graphApiVersion) },
           windowMs: config.prefetchWindowMs,
           concurrency: config.prefetchConcurrency,
           maxQueued: config.prefetchMaxQueued,
@@ -169,21 +171,23 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         }) : undefined;
   // Refilled in place on reload: the webhook route holds this array.
   const appSecrets = webhookSecrets(pages.all);
+  // Page deliveries name the Page; Instagram ones the account linked to it.
+  const pageOf = (accountId: string, platform: Platform) => (platform === 'messenger' ? pages.find(accountId) : pages.findByInstagram(accountId));
   const webhook =
     referrals && config.webhookVerifyToken
       ? webhookRoute({
           verifyToken: config.webhookVerifyToken,
           appSecrets,
-          appSecretOf: (pageId) => pages.appSecretOf(pageId),
+          appSecretOf: (accountId, platform) => pageOf(accountId, platform)?.appSecret,
           store: referrals,
           // A user who writes may just have authorized the Page: the next query asks the Graph API
           // again instead of answering a cached "no profile", and a prefetch may warm the profile.
-          onSenders: async (pageId, psids) => {
-            const page = pages.find(pageId);
+          onSenders: async (accountId, platform, users) => {
+            const page = pageOf(accountId, platform);
             if (!page) return;
             const { cache } = page;
-            if (cache) await Promise.all(psids.map((psid) => cache.dropNoProfile(psid)));
-            prefetcher?.add(page, psids);
+            if (cache) await Promise.all(users.map((user) => cache.dropNoProfile(user)));
+            prefetcher?.add(page, users);
           },
           maxBytes: config.maxRequestBytes,
           logger,

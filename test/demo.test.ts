@@ -29,6 +29,11 @@ describe('npm start without a token (demo mode)', () => {
     expect(res.body).toEqual({
       data: { user: { profile: { firstName: 'Peter', timezone: -7, lastAdReferral: { source: 'ADS', type: 'OPEN_THREAD', adId: '6045246247433' } } } },
     });
+    // Instagram contacts of the demo Page's account, side by side.
+    const instagram = await postGraphQL<any>(ready.url, {
+      query: '{ a: instagramUser(igsid: "6620000000000001") { profile { username followerCount } } b: instagramUser(igsid: "6620000000000002") { profile { username } } }',
+    });
+    expect(instagram.body).toEqual({ data: { a: { profile: { username: 'marta.souza', followerCount: 1824 } }, b: { profile: null } } });
 
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, DEMO_PSIDS } from '../src/demo/emulator/data.js';
+import { DEMO_IGSIDS, DEMO_PAGE_ID, DEMO_PAGE_TOKEN, DEMO_PSIDS } from '../src/demo/emulator/data.js';
 import { GraphEmulator } from '../src/demo/emulator/server.js';
 
 async function batch(emulator: GraphEmulator, urls: string[], extra: Record<string, string> = {}, version = 'v25.0') {
@@ -65,7 +65,7 @@ describe('Graph API emulator', () => {
         message: '(#100) Insufficient permission to access user profile.',
       });
     } finally {
-      emulator.setPermissions(['pages_user_locale', 'pages_user_timezone', 'pages_user_gender']);
+      emulator.setPermissions(['pages_user_locale', 'pages_user_timezone', 'pages_user_gender', 'instagram_basic', 'instagram_manage_messages']);
     }
   });
 
@@ -98,6 +98,50 @@ describe('Graph API emulator', () => {
     expect(JSON.parse(res.body[1].body)).toEqual({ id: DEMO_PSIDS.revoked });
     expect(JSON.parse(res.body[2].body).error).toMatchObject({ code: 100, error_subcode: 2018218 });
     expect(JSON.parse(res.body[3].body).error).toMatchObject({ code: 100, error_subcode: 2018001 });
+  });
+
+  it('serves IGSIDs of the linked Instagram account: fields by version, consent (230, HTTP 403), blocks, 9010, permissions', async () => {
+    const res = await batch(emulator, [
+      `${DEMO_IGSIDS.usernameOnly}?fields=name,username,profile_pic,follower_count`,
+      `${DEMO_IGSIDS.noConsent}?fields=name`,
+      `${DEMO_IGSIDS.blocked}?fields=name`,
+      `${DEMO_IGSIDS.full}?fields=first_name`,
+    ]);
+    expect(JSON.parse(res.body[0].body)).toEqual({ id: DEMO_IGSIDS.usernameOnly, name: null, username: 'k.tanaka', profile_pic: null, follower_count: 12 });
+    expect(res.body[1].code).toBe(403);
+    expect(JSON.parse(res.body[1].body).error).toMatchObject({ code: 230, message: '(#230) User consent is required to access user profile' });
+    expect(JSON.parse(res.body[2].body)).toEqual({ id: DEMO_IGSIDS.blocked });
+    expect(JSON.parse(res.body[3].body).error.message).toBe('(#100) Tried accessing nonexisting field (first_name) on node type (InstagramUser)');
+
+    const old = await batch(emulator, [`${DEMO_IGSIDS.full}?fields=username`, `${DEMO_IGSIDS.full}?fields=follower_count`], {}, 'v11.0');
+    // v11.0 has expired: served as the oldest live version, which has both.
+    expect(old.body.map((entry: { code: number }) => entry.code)).toEqual([200, 200]);
+
+    emulator.setInstagramUser('6620000000000077', { kind: 'deleted' });
+    emulator.setPermissions(['instagram_basic']);
+    try {
+      const denied = await batch(emulator, ['6620000000000077?fields=name', `${DEMO_PSIDS.peter}?fields=first_name`]);
+      expect(JSON.parse(denied.body[0].body).error).toMatchObject({ code: 200, message: '(#200) Requires instagram_manage_messages permission' });
+      expect(denied.body[1].code).toBe(200);
+    } finally {
+      emulator.setPermissions(['pages_user_locale', 'pages_user_timezone', 'pages_user_gender', 'instagram_basic', 'instagram_manage_messages']);
+    }
+    const deleted = await batch(emulator, ['6620000000000077?fields=name']);
+    expect(JSON.parse(deleted.body[0].body).error).toMatchObject({ code: 9010, message: '(#9010) No matching Instagram user' });
+  });
+});
+
+describe('Graph API emulator serving expired versions as asked', () => {
+  it('an IGSID has no follower_count before v12.0 and no username before v14.0', async () => {
+    const emulator = await GraphEmulator.start({ honorExpiredVersions: true });
+    try {
+      const v11 = await batch(emulator, [`${DEMO_IGSIDS.full}?fields=name,follower_count`], {}, 'v11.0');
+      expect(JSON.parse(v11.body[0].body).error.message).toContain('nonexisting field (follower_count)');
+      const v13 = await batch(emulator, [`${DEMO_IGSIDS.full}?fields=follower_count`, `${DEMO_IGSIDS.full}?fields=username`], {}, 'v13.0');
+      expect(v13.body.map((entry: { code: number }) => entry.code)).toEqual([200, 400]);
+    } finally {
+      await emulator.close();
+    }
   });
 });
 

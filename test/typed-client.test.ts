@@ -2,14 +2,17 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ContactCardsDocument,
   HeadlineDocument,
   PageStatusDocument,
   UserCardsDocument,
+  type ContactCardsQuery,
   type HeadlineQuery,
   type PageStatusQuery,
   type ProfileSource,
   type UserCardsQuery,
 } from '../clients/generated/graphql.js';
+import { DEMO_IGSIDS, DEMO_INSTAGRAM_ACCOUNT_ID, DEMO_PAGE_ID } from '../src/demo/emulator/data.js';
 import { codesByPath, DEMO_PSIDS, postGraphQL, startStack, type GraphQLResponse, type Stack } from './helpers.js';
 
 const KEY = 'frontend-bff-key-0123456789';
@@ -54,6 +57,21 @@ describe('typed documents for frontends (clients/generated)', () => {
     expect(source).toBe('GRAPH_API');
     expect(Date.parse(res.body.data?.users[0]?.profile?.fetchedAt ?? '')).not.toBeNaN();
     expect(stack.emulator.subRequests.map((s) => [...(s.fields ?? [])].sort())).toEqual([['locale', 'name', 'profile_pic', 'timezone']]);
+  });
+
+  it('ContactCards answers Messenger and Instagram contacts in one upstream batch; no consent is a null profile', async () => {
+    const instagram = await startStack({ env: { NODE_ENV: 'production', GATEWAY_API_KEYS: KEY, PAGE_ID: DEMO_PAGE_ID, INSTAGRAM_ACCOUNT_ID: DEMO_INSTAGRAM_ACCOUNT_ID } });
+    try {
+      const res = await request(instagram, ContactCardsDocument, { psids: [DEMO_PSIDS.peter], igsids: [DEMO_IGSIDS.full, DEMO_IGSIDS.noConsent] });
+      const contacts: ContactCardsQuery['instagramUsers'] | undefined = res.body.data?.instagramUsers;
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data?.users[0]?.profile?.name).toBe('Peter Chang');
+      expect(contacts?.[0]?.profile).toMatchObject({ username: 'marta.souza', followerCount: 1824, isUserFollowBusiness: true, source: 'GRAPH_API' });
+      expect(contacts?.[1]).toMatchObject({ igsid: DEMO_IGSIDS.noConsent, profile: null });
+      expect(instagram.emulator.requests).toHaveLength(1);
+    } finally {
+      await instagram.close();
+    }
   });
 
   it('PageStatus reports field access, usage and the breaker; with probePsid it learns access in one batch call', async () => {

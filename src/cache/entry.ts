@@ -39,14 +39,18 @@ export function storeTtlSeconds(policy: CachePolicy): number {
 }
 
 /**
- * Expiry embedded in a profile picture URL (`ext`, Unix seconds), in milliseconds. The URL stops
- * working then, so no cached copy may be served after it, fresh or stale.
+ * Expiry embedded in a profile picture URL (`ext`, Unix seconds; on Instagram's CDN `oe`, hex Unix
+ * seconds), in milliseconds. The URL stops working then, so no cached copy may be served after
+ * it, fresh or stale.
  */
 export function pictureExpiry(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   try {
-    const ext = new URL(value).searchParams.get('ext');
-    return ext !== null && /^\d{1,12}$/.test(ext) ? Number(ext) * 1000 : undefined;
+    const params = new URL(value).searchParams;
+    const ext = params.get('ext');
+    if (ext !== null) return /^\d{1,12}$/.test(ext) ? Number(ext) * 1000 : undefined;
+    const oe = params.get('oe');
+    return oe !== null && /^[0-9A-Fa-f]{1,10}$/.test(oe) ? Number.parseInt(oe, 16) * 1000 : undefined;
   } catch {
     return undefined;
   }

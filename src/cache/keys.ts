@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Psid } from '../core/ids.js';
+import { userKey, type UserRef } from '../core/ids.js';
 
 // Bumped when the stored entry format changes, so instances of two versions never read each
 // other's entries.
@@ -20,9 +20,12 @@ export function pageKey(page: { readonly pageId?: string | undefined; readonly a
   return `token-${createHash('sha256').update(PAGE_KEY_DOMAIN).update(page.accessToken).digest('hex').slice(0, 16)}`;
 }
 
-/** The store key of one user's cached profile: (page, PSID), never the token. */
-export function profileKey(page: string, psid: Psid): string {
-  return `${PREFIX}:${page}:${psid}`;
+/**
+ * The store key of one user's cached profile: (page, user), never the token. A PSID keeps the key
+ * it always had; an IGSID's starts with `ig-`, so the two never share an entry.
+ */
+export function profileKey(page: string, user: UserRef): string {
+  return `${PREFIX}:${page}:${userKey(user)}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { CallerRefusal } from '../core/errors.js';
 import type { GraphField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import type { UserRef } from '../core/ids.js';
 import type { Lookup, LookupCall, ProfileRequest, ProfileResult } from '../core/lookup.js';
 import { decodeEntry, freshField, isFreshNone, type CachedField, type CacheEntry } from './entry.js';
 import type { InflightLookup } from './inflight.js';
@@ -60,7 +60,7 @@ export function addToBatch(batch: OwnBatch, request: ProfileRequest): Promise<Pr
  * registered before the batch goes below, so operations arriving meanwhile join it.
  */
 export function planRequest(cache: CacheState, batch: OwnBatch, request: ProfileRequest, raw: string | undefined, at: number): Plan {
-  const key = profileKey(cache.page, request.psid);
+  const key = profileKey(cache.page, request.user);
   const entry = decodeEntry(raw);
   const cached = new Map<GraphField, CachedField>();
   if (entry && isFreshNone(entry, at, cache.policy)) return { request, key, raw, entry, none: true, cached, parts: [] };
@@ -70,9 +70,9 @@ export function planRequest(cache: CacheState, batch: OwnBatch, request: Profile
     if (hit) cached.set(field, hit);
     else wanted.push(field);
   }
-  const { parts, missing } = joinInflight(cache, batch, request.psid, key, wanted);
+  const { parts, missing } = joinInflight(cache, batch, request.user, key, wanted);
   if (missing.length === 0) return { request, key, raw, entry, none: false, cached, parts };
-  const own: InflightLookup = { fields: new Set(missing), result: addToBatch(batch, { psid: request.psid, fields: missing }) };
+  const own: InflightLookup = { fields: new Set(missing), result: addToBatch(batch, { user: request.user, fields: missing }) };
   cache.inflight.add(key, own);
   return { request, key, raw, entry, none: false, cached, parts: [...parts, { fields: missing, result: own.result }], own };
 }
@@ -84,7 +84,7 @@ export function planRequest(cache: CacheState, batch: OwnBatch, request: Profile
 export function joinInflight(
   cache: CacheState,
   batch: OwnBatch,
-  psid: Psid,
+  user: UserRef,
   key: string,
   wanted: readonly GraphField[],
 ): { parts: Part[]; missing: readonly GraphField[] } {
@@ -93,7 +93,7 @@ export function joinInflight(
   // this one, which asks for itself instead.
   const parts = joined.map(({ lookup, fields }) => ({
     fields,
-    result: lookup.result.then((result) => (result instanceof CallerRefusal ? askAlone(batch, { psid, fields }) : result)),
+    result: lookup.result.then((result) => (result instanceof CallerRefusal ? askAlone(batch, { user, fields }) : result)),
   }));
   return { parts, missing };
 }

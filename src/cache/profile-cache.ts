@@ -1,4 +1,4 @@
-import type { Psid } from '../core/ids.js';
+import type { UserRef } from '../core/ids.js';
 import type { Answer, Lookup, LookupCall, ProfileRequest } from '../core/lookup.js';
 import { assembleAnswer, outcomeOf } from './assemble.js';
 import { withRefresh } from './entry.js';
@@ -17,16 +17,16 @@ export interface ProfileCache {
    * Makes one user's cached values no longer fresh, in every instance sharing the store, so the
    * next read goes to the Graph API. The values stay available as stale stand-ins.
    */
-  refresh(psid: Psid): Promise<void>;
+  refresh(user: UserRef): Promise<void>;
   /**
    * The user just wrote to the Page, so may have authorized it: a cached "no profile" stops
    * counting, in every instance sharing the store. Cached profile fields stay fresh.
    */
-  dropNoProfile(psid: Psid): Promise<void>;
+  dropNoProfile(user: UserRef): Promise<void>;
 }
 
 /**
- * A per-field cache keyed by (page, PSID): each request takes the fresh fields from the store
+ * A per-field cache keyed by (page, user: a PSID or an IGSID): each request takes the fresh fields from the store
  * (plan.ts), joins lookups of the same user already under way, and asks below only for the rest,
  * all in one batch. Fresh answers are stored (write-back.ts); when the Graph API is unavailable or
  * throttling, values past their TTL but younger than the stale TTL stand in, marked stale
@@ -36,8 +36,8 @@ export function createProfileCache(store: EntryStore, options: ProfileCacheOptio
   const cache = cacheState(store, options);
   return {
     lookup: (requests, call, next) => lookupProfiles(cache, options.observe, requests, call, next),
-    refresh: (psid) => refreshProfile(cache, psid),
-    dropNoProfile: (psid) => dropNoProfile(cache, psid),
+    refresh: (user) => refreshProfile(cache, user),
+    dropNoProfile: (user) => dropNoProfile(cache, user),
   };
 }
 
@@ -52,7 +52,7 @@ export async function lookupProfiles(
   // With tracing on, the upstream calls this lookup makes nest under its span.
   const span = call.trace?.child('profile_cache.lookup', { 'gateway.cache.users': requests.length });
   const callBelow = span ? { ...call, trace: span } : call;
-  const entries = await Promise.all(requests.map((request) => cache.store.get(profileKey(cache.page, request.psid))));
+  const entries = await Promise.all(requests.map((request) => cache.store.get(profileKey(cache.page, request.user))));
   const startedAt = cache.clock();
   const batch = openBatch(next, callBelow);
   const plans = requests.map((request, i) => planRequest(cache, batch, request, entries[i], startedAt));
@@ -70,14 +70,14 @@ export async function lookupProfiles(
   return { results };
 }
 
-async function refreshProfile(cache: CacheState, psid: Psid): Promise<void> {
-  const key = profileKey(cache.page, psid);
+async function refreshProfile(cache: CacheState, user: UserRef): Promise<void> {
+  const key = profileKey(cache.page, user);
   cache.inflight.forget(key);
   await updateEntry(cache, key, withRefresh, undefined, cache.markerTtlSeconds);
 }
 
-async function dropNoProfile(cache: CacheState, psid: Psid): Promise<void> {
-  const key = profileKey(cache.page, psid);
+async function dropNoProfile(cache: CacheState, user: UserRef): Promise<void> {
+  const key = profileKey(cache.page, user);
   cache.inflight.forget(key);
   // A "no profile" entry holds no field, so a refresh is exactly the drop. Its new generation
   // (written for an unknown user too) also discounts a "no profile" that a lookup begun before

@@ -1,7 +1,7 @@
 import { ErrorCode, fieldUnavailable, hasCode, permissionRequired } from '../core/errors.js';
 import type { Capabilities, FieldAccess, ProbeResult } from '../pages/capabilities.js';
 import { byPermission, fieldFacts, isGraphField, type GraphField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import type { UserRef } from '../core/ids.js';
 import type { Lookup, LookupCall } from '../core/lookup.js';
 
 /**
@@ -13,12 +13,13 @@ import type { Lookup, LookupCall } from '../core/lookup.js';
 export async function probeAccess(
   lookup: Lookup,
   capabilities: Capabilities,
-  { psid, fields, graphApiVersion }: { psid: Psid; fields: readonly GraphField[]; graphApiVersion: string },
+  { user, fields, graphApiVersion }: { user: UserRef; fields: readonly GraphField[]; graphApiVersion: string },
   call: LookupCall,
 ): Promise<ProbeResult> {
-  const groups = byPermission(fields);
+  const { platform } = user;
+  const groups = byPermission(fields, platform);
   const { results } = await lookup(
-    groups.map((group) => ({ psid, fields: group })),
+    groups.map((group) => ({ user, fields: group })),
     call,
   );
   const learnt = new Map<GraphField, FieldAccess>();
@@ -31,10 +32,11 @@ export async function probeAccess(
   results.forEach((result, k) => {
     const group = groups[k]!;
     if (hasCode(result, ErrorCode.PERMISSION_REQUIRED)) {
-      for (const field of group) learnt.set(field, permissionRequired(fieldFacts(field)));
+      const named = typeof result.extensions.permission === 'string' ? result.extensions.permission : undefined;
+      for (const field of group) learnt.set(field, permissionRequired(fieldFacts(field, platform), named));
     } else if (hasCode(result, ErrorCode.FIELD_UNAVAILABLE)) {
       const missing = result.extensions.graphField;
-      if (typeof missing === 'string' && isGraphField(missing)) learnt.set(missing, fieldUnavailable(fieldFacts(missing), graphApiVersion));
+      if (typeof missing === 'string' && isGraphField(missing)) learnt.set(missing, fieldUnavailable(fieldFacts(missing, platform), graphApiVersion));
     } else if (result instanceof Error) {
       failure ??= result;
     } else if (result.kind === 'profile' && profileSeen) {

@@ -5,6 +5,7 @@ import type { EntryStore } from '../cache/stores/entry-store.js';
 import type { GatewayConfig, PageConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { overBudget } from '../core/errors.js';
+import { messengerUser } from '../core/ids.js';
 import { compose, type Caller, type LookupCall } from '../core/lookup.js';
 import { GraphClient } from '../graph-api/client.js';
 import type { Logger } from '../observability/logger.js';
@@ -84,6 +85,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
   const throttle = new Throttle({ defaultBackoffMs: config.rateLimitBackoffMs, usageProbeMs: config.usageProbeIntervalMs }, clock);
   const breaker = new Breaker({ threshold: config.breakerThreshold, cooldownMs: config.breakerCooldownMs }, clock);
   const capabilities = new Capabilities(config.capabilityTtlMs, clock);
+  const instagramCapabilities = new Capabilities(config.capabilityTtlMs, clock);
   const token = new TokenHealth({ probeIntervalMs: config.tokenProbeIntervalMs, pageId: page.id }, clock, logger);
   // Rotated in place (Page.rotate): the chain and its state stay.
   let credentials = { token: page.token, appSecret: page.appSecret };
@@ -146,7 +148,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
       guard,
       ...callerLayers,
       // Fields the app may not read become per-field errors; the rest is still answered.
-      degradation(capabilities, config.graphApiVersion),
+      degradation({ messenger: capabilities, instagram: instagramCapabilities }, config.graphApiVersion),
       ...upstreamLayers,
     ],
     // One POST to the batch endpoint.
@@ -162,6 +164,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     get appSecret() {
       return credentials.appSecret;
     },
+    instagramAccountId: page.instagramAccountId,
     lookup,
     token,
     rotate: (newToken, appSecret) => {
@@ -180,11 +183,17 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
     throttle,
     breaker,
     capabilities,
-    probeAccess: (psid, fields, call) =>
-      probeAccess(probe, capabilities, { psid, fields, graphApiVersion: config.graphApiVersion }, { ...call, caller: call.caller ?? PAGE_STATUS_CALLER }),
+    instagramCapabilities,
+    probeAccess: (user, fields, call) =>
+      probeAccess(
+        probe,
+        user.platform === 'instagram' ? instagramCapabilities : capabilities,
+        { user, fields, graphApiVersion: config.graphApiVersion },
+        { ...call, caller: call.caller ?? PAGE_STATUS_CALLER },
+      ),
     refresh: async (psid, call) => {
       await chargeRefresh(dependencies.budgets, key, call, metrics);
-      await cache?.refresh(psid);
+      await cache?.refresh(messengerUser(psid));
     },
     close: () => client.close(),
   };

@@ -96,8 +96,13 @@ export const upstreamAuthFailed = (graph?: GraphErrorRef, reason?: string) =>
   );
 
 /** A whole lookup refused for a permission the Graph API does not name (degradation finds which). */
-export const lookupPermissionRequired = (graph?: GraphErrorRef) =>
-  new GatewayError(ErrorCode.PERMISSION_REQUIRED, "The Page's app lacks a permission needed for the requested profile fields.", {}, graph);
+export const lookupPermissionRequired = (graph?: GraphErrorRef, named?: string) =>
+  new GatewayError(
+    ErrorCode.PERMISSION_REQUIRED,
+    named ? `The Page's app lacks the ${named} permission.` : "The Page's app lacks a permission needed for the requested profile fields.",
+    named ? { permission: named } : {},
+    graph,
+  );
 
 /** A whole lookup refused for a field the version lacks; `graphField` lets degradation drop it and ask again. */
 export const nonexistingField = (graphField: string | undefined, graph?: GraphErrorRef) =>
@@ -117,22 +122,34 @@ export interface FieldFacts {
   readonly permission: string;
   /** First Graph API version without the field. */
   readonly removedIn?: string;
+  /** First Graph API version with the field. */
+  readonly addedIn?: string;
 }
 
-/** The error at the path of a field the app lacks the permission for. */
-export const permissionRequired = ({ name, permission }: FieldFacts) =>
-  new GatewayError(ErrorCode.PERMISSION_REQUIRED, `${name} needs ${permission}, which the Page's app does not have.`, {
+/**
+ * The error at the path of a field the app lacks the permission for: the catalog's, or the one
+ * the Graph API named (`named`, checked against a list of known names, never its text).
+ */
+export const permissionRequired = ({ name, permission: catalog }: FieldFacts, named?: string) => {
+  const permission = named ?? catalog;
+  return new GatewayError(ErrorCode.PERMISSION_REQUIRED, `${name} needs ${permission}, which the Page's app does not have.`, {
     field: name,
     permission,
   });
+};
 
 /** The error at the path of a field the Graph API version does not have. */
-export const fieldUnavailable = ({ name, graph, removedIn }: FieldFacts, version: string) =>
-  new GatewayError(
-    ErrorCode.FIELD_UNAVAILABLE,
-    `${name} is not available on Graph API ${version}${removedIn ? `: ${graph} was removed in ${removedIn}` : ''}.`,
-    { field: name, graphApiVersion: version },
-  );
+export const fieldUnavailable = ({ name, graph, removedIn, addedIn }: FieldFacts, version: string) => {
+  const why = removedIn ? `: ${graph} was removed in ${removedIn}` : addedIn ? `: ${graph} exists from ${addedIn}` : '';
+  return new GatewayError(ErrorCode.FIELD_UNAVAILABLE, `${name} is not available on Graph API ${version}${why}.`, {
+    field: name,
+    graphApiVersion: version,
+  });
+};
+
+/** An IGSID the Page's Instagram account does not know (9010, "No matching Instagram user"). */
+export const instagramNotFound = (graph?: GraphErrorRef) =>
+  new GatewayError(ErrorCode.NOT_FOUND, "No Instagram user with this IGSID exists for this Page's Instagram account.", {}, graph);
 
 /**
  * A lookup refused for its caller alone (its budget, or its priority while the Page's quota runs

@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { ErrorCode, hasCode, type GatewayError } from './errors.js';
 import type { GraphField } from './fields.js';
-import type { Psid } from './ids.js';
+import type { UserRef } from './ids.js';
 import type { GraphProfile } from './profile.js';
 
 export interface ProfileRequest {
-  readonly psid: Psid;
+  /** A Messenger user (PSID) or an Instagram user (IGSID) of the Page: one batch may mix both. */
+  readonly user: UserRef;
   /** Graph API field names, e.g. first_name. */
   readonly fields: readonly GraphField[];
 }
@@ -79,7 +80,7 @@ export interface LookupCall {
   readonly attempt?: number | undefined;
 }
 
-/** Attribute values a span carries: never a token, a PSID or a profile value. */
+/** Attribute values a span carries: never a token, a user id or a profile value. */
 export type SpanAttributes = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
 
 /**

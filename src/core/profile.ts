@@ -18,6 +18,12 @@ export interface GraphProfile {
   readonly gender?: string;
   readonly is_payment_enabled?: boolean;
   readonly last_ad_referral?: GraphAdReferral;
+  // Instagram (IGSID) fields; `name` and `profile_pic` may be null there when not set.
+  readonly username?: string;
+  readonly follower_count?: number;
+  readonly is_verified_user?: boolean;
+  readonly is_user_follow_business?: boolean;
+  readonly is_business_follow_user?: boolean;
 }
 
 /** The `error` member of a Graph API error envelope. */

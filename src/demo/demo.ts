@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { signBody } from '../webhook/signature.js';
-import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, DEMO_PSIDS } from './emulator/data.js';
+import { DEMO_INSTAGRAM_ACCOUNT_ID, DEMO_PAGE_ID, DEMO_PAGE_TOKEN, DEMO_PSIDS } from './emulator/data.js';
 import { GraphEmulator } from './emulator/server.js';
 
 /** Not secrets: they only connect the gateway to its own emulator and webhook in demo mode. */
@@ -53,6 +53,7 @@ export async function startDemo(config: GatewayConfig, logger: Logger): Promise<
       pageAccessToken: DEMO_PAGE_TOKEN,
       appSecret: DEMO_APP_SECRET,
       pageId: DEMO_PAGE_ID,
+      instagramAccountId: DEMO_INSTAGRAM_ACCOUNT_ID,
       webhookVerifyToken: config.webhookVerifyToken ?? DEMO_VERIFY_TOKEN,
       dataDir: join(config.dataDir, 'demo'),
     },

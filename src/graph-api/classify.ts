@@ -2,6 +2,7 @@ import {
   type GatewayError,
   lookupPermissionRequired,
   nonexistingField,
+  instagramNotFound,
   notFound,
   rateLimited,
   UnexpectedUpstreamError,
@@ -23,16 +24,6 @@ const OBJECT_DOES_NOT_EXIST = /Unsupported get request\. Object with ID .* does 
 // Code 1 with this text never succeeds when asked again as is: the batch must shrink.
 const REDUCE_DATA = /reduce the amount of data/i;
 
-/**
- * Code 230 is two things: "(#230) User consent is required to access user profile" (a user who
- * never wrote to the Page: no profile, not an error) and "(#230) Requires pages_messaging
- * permission" (a real permission problem). Told apart by the message, the only difference.
- * Instagram's consent answer has the same text; this is the one place that reads it.
- */
-function isMissingConsent(error: GraphErrorBody | undefined): boolean {
-  return error?.code === 230 && /user consent is required/i.test(error.message ?? '');
-}
-
 /** Why a Page token was refused, from the error's code, subcode and (for the proof) message. */
 type TokenProblem = 'expired' | 'password_changed' | 'app_removed' | 'proof' | 'invalid';
 
@@ -43,6 +34,22 @@ function tokenProblem(code: number | undefined, subcode: number | undefined, mes
   if (subcode === 458) return 'app_removed';
   return 'invalid';
 }
+
+/**
+ * Consent and Instagram answers, in one place. Code 230 is two things, told apart by the message
+ * alone: "(#230) User consent is required to access user profile" (HTTP 403) is a user who never
+ * wrote to the Page, or on Instagram only commented: no profile, not an error; "(#230) Requires
+ * pages_messaging permission" stays a permission error. "(#9010) No matching Instagram user"
+ * (HTTP 400) is an IGSID the account does not know (a deleted account). A blocked Instagram user
+ * answers without fields: the `{}` rule, like Messenger's.
+ */
+function isMissingConsent(error: GraphErrorBody | undefined): boolean {
+  return error?.code === 230 && /user consent is required/i.test(error.message ?? '');
+}
+const NO_MATCHING_INSTAGRAM_USER = 9010;
+
+/** Permissions a Graph API message may name; only these are repeated to a client, never the text. */
+const KNOWN_PERMISSIONS = /\b(instagram_basic|instagram_manage_messages|pages_messaging|pages_manage_metadata|pages_read_engagement|pages_show_list|pages_user_locale|pages_user_timezone|pages_user_gender)\b/;
 
 /**
  * The one mapping from a Graph API error (HTTP status plus error envelope) to what the client
@@ -57,6 +64,9 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
   const graph = { code, subcode };
 
   if ((code === 100 && subcode === 2018218) || code === 551 || isMissingConsent(error)) return NO_PROFILE;
+  if (code === NO_MATCHING_INSTAGRAM_USER) {
+    return instagramNotFound(graph);
+  }
   if (code === 100 && (subcode === 33 || subcode === 2018001 || (subcode === undefined && OBJECT_DOES_NOT_EXIST.test(message)))) {
     return notFound(graph);
   }
@@ -67,7 +77,7 @@ export function classifyGraphError(httpStatus: number, error: GraphErrorBody | u
     return rateLimited({}, graph);
   }
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299) || (code === 100 && subcode === 2018247)) {
-    return lookupPermissionRequired(graph);
+    return lookupPermissionRequired(graph, KNOWN_PERMISSIONS.exec(message)?.[1]);
   }
   const nonexisting = code === 100 ? NONEXISTING_FIELD.exec(message) : null;
   if (nonexisting) {

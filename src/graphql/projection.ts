@@ -9,30 +9,32 @@ import {
   type InlineFragmentNode,
   type SelectionSetNode,
 } from 'graphql';
-import { isProfileField, type ProfileField } from '../core/fields.js';
+
 
 // Private: every user of a `users` list resolves `profile` with the same field nodes and the same
 // variables, so the walk is made once per (nodes, variables) and its result shared, read-only.
-const memo = new WeakMap<readonly FieldNode[], WeakMap<object, ReadonlySet<ProfileField>>>();
+const memo = new WeakMap<readonly FieldNode[], WeakMap<object, ReadonlySet<string>>>();
 const NO_VARIABLES = {};
 
 /**
- * The MessengerProfile fields selected under the `profile` field being resolved, across aliases,
- * named and inline fragments, honouring @skip and @include with the operation's variables.
+ * The catalog fields (MessengerProfile's or InstagramProfile's, told by `isField`) selected under
+ * the `profile` field being resolved, across aliases, named and inline fragments, honouring @skip
+ * and @include with the operation's variables.
  */
-export function selectedProfileFields(info: GraphQLResolveInfo): ReadonlySet<ProfileField> {
+export function selectedProfileFields<F extends string>(info: GraphQLResolveInfo, isField: (name: string) => name is F): ReadonlySet<F> {
   const variables: object = info.variableValues ?? NO_VARIABLES;
   let byVariables = memo.get(info.fieldNodes);
   const known = byVariables?.get(variables);
-  if (known) return known;
-  const selected = walk(info);
+  // A field node's selection belongs to one profile type, so one `isField` is ever asked of it.
+  if (known) return known as ReadonlySet<F>;
+  const selected = walk(info, isField);
   if (!byVariables) memo.set(info.fieldNodes, (byVariables = new WeakMap()));
   byVariables.set(variables, selected);
   return selected;
 }
 
-function walk(info: GraphQLResolveInfo): Set<ProfileField> {
-  const selected = new Set<ProfileField>();
+function walk<F extends string>(info: GraphQLResolveInfo, isField: (name: string) => name is F): Set<F> {
+  const selected = new Set<F>();
   const visitedFragments = new Set<string>();
 
   const visit = (selectionSet: SelectionSetNode | undefined): void => {
@@ -41,7 +43,7 @@ function walk(info: GraphQLResolveInfo): Set<ProfileField> {
       if (!isIncluded(selection, info.variableValues)) continue;
       switch (selection.kind) {
         case Kind.FIELD:
-          if (isProfileField(selection.name.value)) selected.add(selection.name.value);
+          if (isField(selection.name.value)) selected.add(selection.name.value);
           break;
         case Kind.INLINE_FRAGMENT:
           visit(selection.selectionSet);

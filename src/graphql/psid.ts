@@ -1,23 +1,35 @@
 import { badUserInput } from '../core/errors.js';
-import { parsePsid, type Psid } from '../core/ids.js';
+import { parseIgsid, parsePsid, type Igsid, type Psid } from '../core/ids.js';
 
-/** Most PSIDs accepted in one `users` call. */
+/** Most PSIDs (or IGSIDs) accepted in one `users` (or `instagramUsers`) call. */
 const MAX_PSIDS_PER_CALL = 100;
 
-/** A PSID argument as a Psid, or BAD_USER_INPUT before anything is asked upstream. */
-export function validatePsid(psid: string, argument = 'psid'): Psid {
-  const valid = parsePsid(psid);
+/** How each kind of user id is checked and named in errors. */
+const KINDS = {
+  psid: { name: 'PSID', a: 'A', list: 'psids', field: 'users', parse: parsePsid },
+  igsid: { name: 'IGSID', a: 'An', list: 'igsids', field: 'instagramUsers', parse: parseIgsid },
+} as const;
+
+function validate<K extends keyof typeof KINDS>(kind: K, value: string, argument: string): NonNullable<ReturnType<(typeof KINDS)[K]['parse']>> {
+  const valid = KINDS[kind].parse(value);
   if (valid === undefined) {
-    throw badUserInput('A PSID is 1 to 32 decimal digits.', { argument, value: psid.slice(0, 64) });
+    throw badUserInput(`${KINDS[kind].a} ${KINDS[kind].name} is 1 to 32 decimal digits.`, { argument, value: value.slice(0, 64) });
   }
-  return valid;
+  return valid as NonNullable<ReturnType<(typeof KINDS)[K]['parse']>>;
 }
 
-export function validatePsids(psids: readonly string[]): Psid[] {
-  if (psids.length > MAX_PSIDS_PER_CALL) {
-    throw badUserInput(`At most ${MAX_PSIDS_PER_CALL} PSIDs per users call, got ${psids.length}.`, {
-      argument: 'psids',
-    });
+function validateList<K extends keyof typeof KINDS>(kind: K, values: readonly string[]): NonNullable<ReturnType<(typeof KINDS)[K]['parse']>>[] {
+  const { name, list, field } = KINDS[kind];
+  if (values.length > MAX_PSIDS_PER_CALL) {
+    throw badUserInput(`At most ${MAX_PSIDS_PER_CALL} ${name}s per ${field} call, got ${values.length}.`, { argument: list });
   }
-  return psids.map((psid) => validatePsid(psid));
+  return values.map((value) => validate(kind, value, kind));
 }
+
+/** A PSID argument as a Psid, or BAD_USER_INPUT before anything is asked upstream. */
+export const validatePsid = (psid: string, argument = 'psid'): Psid => validate('psid', psid, argument);
+export const validatePsids = (psids: readonly string[]): Psid[] => validateList('psid', psids);
+
+/** An IGSID argument as an Igsid, or BAD_USER_INPUT before anything is asked upstream. */
+export const validateIgsid = (igsid: string, argument = 'igsid'): Igsid => validate('igsid', igsid, argument);
+export const validateIgsids = (igsids: readonly string[]): Igsid[] => validateList('igsid', igsids);

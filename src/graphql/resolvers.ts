@@ -1,15 +1,38 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput, fieldUnavailable, probeForbidden, upstreamUnavailable } from '../core/errors.js';
 import { globalId } from '../core/global-id.js';
-import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers, TokenProblem, TokenState } from '../generated/graphql.js';
-import { existsInVersion, fieldFacts, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
-import type { LookupCall, ValueSource } from '../core/lookup.js';
+import type {
+  BreakerState,
+  FieldStatus,
+  InstagramProfileResolvers,
+  MessengerProfileResolvers,
+  ProfileSource,
+  Resolvers,
+  TokenProblem,
+  TokenState,
+} from '../generated/graphql.js';
+import {
+  existsInVersion,
+  fieldFacts,
+  INSTAGRAM_FIELDS,
+  isInstagramField,
+  isProfileField,
+  PROFILE_FIELDS,
+  type GraphField,
+  type InstagramField,
+  type ProfileField,
+} from '../core/fields.js';
+import { instagramUser, messengerUser, type Platform, type UserRef } from '../core/ids.js';
+import type { LookupCall, Provenance, ValueSource } from '../core/lookup.js';
 import type { GraphAdReferral, GraphProfile } from '../core/profile.js';
+import type { Page } from '../pages/page.js';
 import { pageStatus, type FieldReport, type PageStatusReport, type TokenReport } from '../pages/status.js';
 import type { GatewayContext } from './context.js';
-import type { ProfileParent, UserParent } from './parents.js';
+import type { InstagramProfileParent, ProfileParent, ProfileValues } from './parents.js';
 import { selectedProfileFields } from './projection.js';
-import { validatePsid, validatePsids } from './psid.js';
+import { validateIgsid, validateIgsids, validatePsid, validatePsids } from './psid.js';
+
+const CATALOG = { messenger: PROFILE_FIELDS, instagram: INSTAGRAM_FIELDS } as const;
 
 // Private: operations (by their call) that have probed; one probe each, aliases or not.
 const probed = new WeakSet<LookupCall>();
@@ -27,38 +50,41 @@ function admitProbe(context: GatewayContext): void {
 }
 
 // Private: the Graph fields of a selection, once per selection (selections are shared, see projection.ts).
-const graphFieldsOf = new WeakMap<ReadonlySet<ProfileField>, Map<string, ReadonlySet<GraphField>>>();
+const graphFieldsOf = new WeakMap<ReadonlySet<string>, Map<string, ReadonlySet<GraphField>>>();
 
 /** The Graph fields behind the selected fields that exist on the version. */
-function graphFields(selected: ReadonlySet<ProfileField>, version: string): ReadonlySet<GraphField> {
+function graphFields(selected: ReadonlySet<ProfileField> | ReadonlySet<InstagramField>, version: string, platform: Platform): ReadonlySet<GraphField> {
   let byVersion = graphFieldsOf.get(selected);
   const known = byVersion?.get(version);
   if (known) return known;
   const fields = new Set<GraphField>();
-  for (const field of selected) if (existsInVersion(field, version)) fields.add(PROFILE_FIELDS[field].graph);
+  const catalog: Readonly<Record<string, { readonly graph: GraphField }>> = CATALOG[platform];
+  for (const field of selected) if (existsInVersion(field, version, platform)) fields.add(catalog[field]!.graph);
   if (!byVersion) graphFieldsOf.set(selected, (byVersion = new Map<string, ReadonlySet<GraphField>>()));
   byVersion.set(version, fields);
   return fields;
 }
 
+/** The profile of a user of either platform: the selected fields the version has, in one lookup. */
 async function resolveProfile(
-  { psid, page }: UserParent,
-  selected: ReadonlySet<ProfileField>,
+  page: Page,
+  user: UserRef,
+  selected: ReadonlySet<ProfileField> | ReadonlySet<InstagramField>,
   context: GatewayContext,
   info: GraphQLResolveInfo,
-): Promise<ProfileParent | null> {
-  const fields = graphFields(selected, context.graphApiVersion);
-  // Nothing the Graph API can answer was asked (only __typename, or only removed fields): the
-  // field resolvers say why, with no upstream call.
-  if (fields.size === 0) return { psid, page, data: {} };
+): Promise<ProfileValues | null> {
+  const fields = graphFields(selected, context.graphApiVersion, user.platform);
+  // Nothing the Graph API can answer was asked (only __typename, or only fields the version
+  // lacks): the field resolvers say why, with no upstream call.
+  if (fields.size === 0) return { page, data: {} };
 
-  const outcome = await context.profiles(page).load(psid, fields);
+  const outcome = await context.profiles(page).load(user, fields);
   context.stale.note(info, outcome);
   if (outcome.kind === 'none') return null;
   const { data, fieldErrors, provenance } = outcome;
   // `{}` or only `id` is how the Graph API says the user has not authorized profile access.
   for (const field of fields) {
-    if (data[field] !== undefined || fieldErrors?.has(field)) return { psid, page, data, fieldErrors, provenance };
+    if (data[field] !== undefined || fieldErrors?.has(field)) return { page, data, fieldErrors, provenance };
   }
   return null;
 }
@@ -68,11 +94,23 @@ function profileValue<F extends ProfileField>(
   field: F,
   context: GatewayContext,
 ): NonNullable<GraphProfile[(typeof PROFILE_FIELDS)[F]['graph']]> | null {
-  const graph = PROFILE_FIELDS[field].graph;
-  if (!existsInVersion(field, context.graphApiVersion)) throw fieldUnavailable(fieldFacts(graph), context.graphApiVersion);
+  return catalogValue(parent, PROFILE_FIELDS[field].graph, 'messenger', existsInVersion(field, context.graphApiVersion), context) as never;
+}
+
+function instagramValue<F extends InstagramField>(
+  parent: InstagramProfileParent,
+  field: F,
+  context: GatewayContext,
+): NonNullable<GraphProfile[(typeof INSTAGRAM_FIELDS)[F]['graph']]> | null {
+  const graph = INSTAGRAM_FIELDS[field].graph;
+  return catalogValue(parent, graph, 'instagram', existsInVersion(field, context.graphApiVersion, 'instagram'), context) as never;
+}
+
+function catalogValue(parent: ProfileValues, graph: GraphField, platform: Platform, exists: boolean, context: GatewayContext): unknown {
+  if (!exists) throw fieldUnavailable(fieldFacts(graph, platform), context.graphApiVersion);
   const error = parent.fieldErrors?.get(graph);
   if (error) throw error;
-  return (parent.data[graph] ?? null) as never;
+  return parent.data[graph] ?? null;
 }
 
 /**
@@ -124,9 +162,36 @@ const BREAKER_STATE: Readonly<Record<PageStatusReport['breaker'], BreakerState>>
  * answer was used: GRAPH_API, and no fetch time.
  */
 const provenanceResolvers = {
-  source: (parent) => PROFILE_SOURCE[parent.provenance?.source ?? 'graph-api'],
-  fetchedAt: (parent) => (parent.provenance ? new Date(parent.provenance.fetchedAt).toISOString() : null),
-} satisfies Pick<MessengerProfileResolvers, 'source' | 'fetchedAt'>;
+  source: (parent: { readonly provenance?: Provenance | undefined }) => PROFILE_SOURCE[parent.provenance?.source ?? 'graph-api'],
+  fetchedAt: (parent: { readonly provenance?: Provenance | undefined }) =>
+    parent.provenance ? new Date(parent.provenance.fetchedAt).toISOString() : null,
+} satisfies Pick<MessengerProfileResolvers, 'source' | 'fetchedAt'> & Pick<InstagramProfileResolvers, 'source' | 'fetchedAt'>;
+
+/**
+ * One resolver per Instagram catalog field; `satisfies` keeps the catalog and the schema's
+ * InstagramProfile the same fields.
+ */
+const instagramFieldResolvers = {
+  name: (parent, _args, context) => instagramValue(parent, 'name', context),
+  username: (parent, _args, context) => instagramValue(parent, 'username', context),
+  profilePic: (parent, _args, context) => instagramValue(parent, 'profilePic', context),
+  followerCount: (parent, _args, context) => instagramValue(parent, 'followerCount', context),
+  isVerifiedUser: (parent, _args, context) => instagramValue(parent, 'isVerifiedUser', context),
+  isUserFollowBusiness: (parent, _args, context) => instagramValue(parent, 'isUserFollowBusiness', context),
+  isBusinessFollowUser: (parent, _args, context) => instagramValue(parent, 'isBusinessFollowUser', context),
+} satisfies Required<Omit<InstagramProfileResolvers, 'source' | 'fetchedAt'>> & Record<InstagramField, unknown>;
+
+/** The Page of an Instagram lookup: one the caller may read, that knows its Instagram account (else there is nobody to read). */
+function instagramPage(context: GatewayContext, pageId: string | null | undefined): Page {
+  const page = context.pages.getFor(context.caller, pageId);
+  if (page.instagramAccountId === undefined) {
+    throw badUserInput(
+      'This Page has no Instagram account configured: set instagramAccountId for it in PAGES (or INSTAGRAM_ACCOUNT_ID).',
+      { argument: 'pageId' },
+    );
+  }
+  return page;
+}
 
 export const resolvers: Resolvers = {
   Query: {
@@ -139,12 +204,26 @@ export const resolvers: Resolvers = {
       const page = pages.getFor(caller, pageId);
       return valid.map((psid) => ({ psid, page }));
     },
-    pageStatus: (_root, { pageId, probePsid }, context) => {
+    instagramUser: (_root, { igsid, pageId }, context) => {
+      const valid = validateIgsid(igsid);
+      return { igsid: valid, page: instagramPage(context, pageId) };
+    },
+    instagramUsers: (_root, { igsids, pageId }, context) => {
+      const valid = validateIgsids(igsids);
+      const page = instagramPage(context, pageId);
+      return valid.map((igsid) => ({ igsid, page }));
+    },
+    pageStatus: (_root, { pageId, probePsid, probeIgsid }, context) => {
       const { pages, caller, graphApiVersion, referrals, call } = context;
       const probe = probePsid === null || probePsid === undefined ? undefined : validatePsid(probePsid, 'probePsid');
+      const probeInstagram = probeIgsid === null || probeIgsid === undefined ? undefined : validateIgsid(probeIgsid, 'probeIgsid');
       const page = pages.getFor(caller, pageId);
-      if (probe !== undefined) admitProbe(context);
-      return pageStatus(page, { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe, call });
+      if (probeInstagram !== undefined && page.instagramAccountId === undefined) {
+        throw badUserInput('This Page has no Instagram account configured to probe.', { argument: 'probeIgsid' });
+      }
+      // Probing a PSID and an IGSID in one pageStatus is one probe of the Page.
+      if (probe !== undefined || probeInstagram !== undefined) admitProbe(context);
+      return pageStatus(page, { graphApiVersion, referralCapture: referrals !== undefined, probePsid: probe, probeIgsid: probeInstagram, call });
     },
   },
   Mutation: {
@@ -159,12 +238,25 @@ export const resolvers: Resolvers = {
   MessengerUser: {
     id: (user) => globalId('MessengerUser', user.page.id, user.psid),
     psid: (user) => user.psid,
-    profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context, info),
+    profile: async ({ psid, page }, _args, context, info) => {
+      const values = await resolveProfile(page, messengerUser(psid), selectedProfileFields(info, isProfileField), context, info);
+      return values && { ...values, psid };
+    },
   },
   MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers },
+  InstagramUser: {
+    id: (user) => globalId('InstagramUser', user.page.id, user.igsid),
+    igsid: (user) => user.igsid,
+    profile: async ({ igsid, page }, _args, context, info) => {
+      const values = await resolveProfile(page, instagramUser(igsid), selectedProfileFields(info, isInstagramField), context, info);
+      return values && { ...values, igsid };
+    },
+  },
+  InstagramProfile: { ...instagramFieldResolvers, ...provenanceResolvers },
   PageStatus: {
     pageId: (status) => status.pageId ?? null,
     usage: (status) => status.usage ?? null,
+    instagramAccountId: (status) => status.instagramAccountId ?? null,
     breaker: (status) => BREAKER_STATE[status.breaker],
   },
   TokenStatus: {

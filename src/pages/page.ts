@@ -1,6 +1,6 @@
 import type { ProfileCache } from '../cache/profile-cache.js';
 import type { GraphField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import type { Psid, UserRef } from '../core/ids.js';
 import type { Lookup, LookupCall } from '../core/lookup.js';
 import type { Breaker } from './breaker.js';
 import type { Capabilities, ProbeResult } from './capabilities.js';
@@ -12,6 +12,8 @@ export interface Page {
   readonly id: string | undefined;
   /** Current app secret (it may rotate): webhook signatures are checked with it. */
   readonly appSecret: string | undefined;
+  /** The Instagram professional account linked to the Page; undefined when none is configured. */
+  readonly instagramAccountId: string | undefined;
   /** The Page's lookups with every layer applied: what the per-operation loaders call. */
   readonly lookup: Lookup;
   /** Undefined when the cache is off (PROFILE_CACHE_TTL=0). */
@@ -19,6 +21,8 @@ export interface Page {
   readonly throttle: Throttle;
   readonly breaker: Breaker;
   readonly capabilities: Capabilities;
+  /** What is learnt of reading the Instagram fields (their permissions differ from Messenger's). */
+  readonly instagramCapabilities: Capabilities;
   /** What the gateway knows of the Page's token: lookups fail fast while it is refused. */
   readonly token: TokenHealth;
   /**
@@ -33,7 +37,7 @@ export interface Page {
    * permission's fields asked alone, past the cache and what degradation remembers. Runs with the
    * operation's `call`: its caller's shedding and budget, its accounting and trace.
    */
-  probeAccess(psid: Psid, fields: readonly GraphField[], call: LookupCall): Promise<ProbeResult>;
+  probeAccess(user: UserRef, fields: readonly GraphField[], call: LookupCall): Promise<ProbeResult>;
   /**
    * `refreshUser`: one lookup from the caller's budget (RATE_LIMITED past it, and nothing changes),
    * then the user's cached values stop counting as fresh.

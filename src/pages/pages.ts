@@ -13,6 +13,7 @@ export class Pages {
   /** The Page of `user`/`users` without a pageId: PAGE_ID's, or the only one. */
   default: Page | undefined;
   private byId = new Map<string, Page>();
+  private byInstagram = new Map<string, Page>();
 
   /** `start` builds one Page's chain (chain/index.ts). */
   constructor(
@@ -48,6 +49,7 @@ export class Pages {
 
   private index(config: GatewayConfig): void {
     this.byId = new Map(this.all.flatMap((page) => (page.id ? [[page.id, page] as const] : [])));
+    this.byInstagram = new Map(this.all.flatMap((page) => (page.instagramAccountId ? [[page.instagramAccountId, page] as const] : [])));
     this.default = config.pageAccessToken ? this.all[0] : this.all.length === 1 ? this.all[0] : undefined;
   }
 
@@ -81,6 +83,11 @@ export class Pages {
   /** The Page with this id, if the gateway serves it (webhook entries are routed by it). */
   find(pageId: string): Page | undefined {
     return this.byId.get(pageId);
+  }
+
+  /** The Page linked to this Instagram professional account (Instagram webhook entries are routed by it). */
+  findByInstagram(instagramAccountId: string): Page | undefined {
+    return this.byInstagram.get(instagramAccountId);
   }
 
   /** The app secret that signs the Page's webhook deliveries. */

@@ -1,8 +1,18 @@
 import { ErrorCode } from '../core/errors.js';
 import type { BreakerState } from './breaker.js';
 import type { FieldAccess } from './capabilities.js';
-import { existsInVersion, permissionFor, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import type { Capabilities } from './capabilities.js';
+import {
+  currentGraphFields,
+  existsInVersion,
+  INSTAGRAM_FIELDS,
+  permissionFor,
+  PROFILE_FIELDS,
+  type GraphField,
+  type InstagramField,
+  type ProfileField,
+} from '../core/fields.js';
+import { instagramUser, messengerUser, type Igsid, type Psid, type UserRef } from '../core/ids.js';
 import type { LookupCall } from '../core/lookup.js';
 import type { Page } from './page.js';
 import type { TokenHealth, TokenState } from './token.js';
@@ -21,7 +31,7 @@ type FieldStatus = 'available' | 'permission-required' | 'unavailable-on-version
 
 /** Whether the gateway can read one profile field of the Page's users. */
 export interface FieldReport {
-  readonly field: ProfileField;
+  readonly field: ProfileField | InstagramField;
   readonly graphField: GraphField;
   /** What reading it from the Graph API takes; undefined when the gateway does not read it there. */
   readonly permission: string | undefined;
@@ -42,6 +52,9 @@ export interface PageStatusReport {
   readonly pageId: string | undefined;
   readonly graphApiVersion: string;
   readonly fields: readonly FieldReport[];
+  readonly instagramAccountId: string | undefined;
+  /** The InstagramProfile fields; empty without an Instagram account. */
+  readonly instagramFields: readonly FieldReport[];
   readonly usage: UsageReport | undefined;
   readonly throttledForSeconds: number;
   readonly breaker: BreakerState;
@@ -56,6 +69,8 @@ export interface PageStatusOptions {
   readonly probePsid?: Psid | undefined;
   /** The operation's call (caller, accounting, trace) the probe runs with. */
   readonly call: LookupCall;
+  /** An Instagram user to learn the Instagram fields' access with now (the Page must have an Instagram account). */
+  readonly probeIgsid?: Igsid | undefined;
 }
 
 /**
@@ -63,19 +78,13 @@ export interface PageStatusOptions {
  * (removed fields from the version), usage from the throttle, the breaker's state. Makes a Graph
  * API call only to probe; a probe that learnt nothing fails with its reason.
  */
-export async function pageStatus(page: Page, { graphApiVersion, referralCapture, probePsid, call }: PageStatusOptions): Promise<PageStatusReport> {
+export async function pageStatus(page: Page, options: PageStatusOptions): Promise<PageStatusReport> {
+  const { graphApiVersion, referralCapture, probePsid, probeIgsid, call } = options;
   const catalog = Object.keys(PROFILE_FIELDS) as ProfileField[];
-  const current = catalog.filter((field) => existsInVersion(field, graphApiVersion));
-  let learnt: ReadonlyMap<GraphField, FieldAccess> = new Map();
-  if (probePsid !== undefined) {
-    const probe = await page.probeAccess(
-      probePsid,
-      current.map((field) => PROFILE_FIELDS[field].graph),
-      call,
-    );
-    if (probe.failure) throw probe.failure;
-    learnt = probe.learnt;
-  }
+  const [learnt, learntInstagram] = await Promise.all([
+    probe(page, probePsid && messengerUser(probePsid), graphApiVersion, call),
+    probe(page, probeIgsid && instagramUser(probeIgsid), graphApiVersion, call),
+  ]);
 
   const fields = catalog.map((field): FieldReport => {
     const graphField = PROFILE_FIELDS[field].graph;
@@ -86,12 +95,16 @@ export async function pageStatus(page: Page, { graphApiVersion, referralCapture,
     const access = learnt.get(graphField) ?? page.capabilities.access(graphField);
     return { field, graphField, permission: permissionFor(graphField), status: statusOf(access) };
   });
+  const instagramFields =
+    page.instagramAccountId === undefined ? [] : instagramReports(page.instagramCapabilities, learntInstagram, graphApiVersion);
 
   const usage = page.throttle.latest?.deciding;
   return {
     pageId: page.id,
     graphApiVersion,
     fields,
+    instagramAccountId: page.instagramAccountId,
+    instagramFields,
     usage: usage && {
       callCount: usage.figures.call_count,
       totalTime: usage.figures.total_time,
@@ -114,6 +127,23 @@ function tokenReport(health: TokenHealth): TokenReport {
     scopes: health.facts?.scopes,
     checkedAt: iso(health.checkedAt),
   };
+}
+
+/** What a probe of the user learnt now; nothing without a user. */
+async function probe(page: Page, user: UserRef | undefined, version: string, call: LookupCall): Promise<ReadonlyMap<GraphField, FieldAccess>> {
+  if (user === undefined) return new Map();
+  const result = await page.probeAccess(user, currentGraphFields(user.platform, version), call);
+  if (result.failure) throw result.failure;
+  return result.learnt;
+}
+
+function instagramReports(capabilities: Capabilities, learnt: ReadonlyMap<GraphField, FieldAccess>, version: string): FieldReport[] {
+  return (Object.keys(INSTAGRAM_FIELDS) as InstagramField[]).map((field): FieldReport => {
+    const graphField = INSTAGRAM_FIELDS[field].graph;
+    if (!existsInVersion(field, version, 'instagram')) return { field, graphField, permission: undefined, status: 'unavailable-on-version' };
+    const access = learnt.get(graphField) ?? capabilities.access(graphField);
+    return { field, graphField, permission: permissionFor(graphField, 'instagram'), status: statusOf(access) };
+  });
 }
 
 function statusOf(access: FieldAccess | undefined): FieldStatus {

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../core/clock.js';
-import type { Psid } from '../core/ids.js';
+import type { Platform, UserRef } from '../core/ids.js';
 import { readBody } from '../http/body.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../observability/logger.js';
@@ -18,13 +18,16 @@ const REMEMBERED_MESSAGES = 50_000;
 
 export interface WebhookOptions {
   readonly verifyToken: string;
-  /** App secret of each Page, by page id; deliveries must be signed with it. */
-  readonly appSecretOf: (pageId: string) => string | undefined;
+  /**
+   * App secret of each Page, by Page id (or, for Instagram entries, by the id of the Instagram
+   * account linked to it); deliveries must be signed with it.
+   */
+  readonly appSecretOf: (accountId: string, platform: Platform) => string | undefined;
   /** Every app secret that may sign a delivery. */
   readonly appSecrets: readonly string[];
   readonly store: ReferralStore;
-  /** Told the users who wrote to each served Page; the delivery is answered once it is done. */
-  readonly onSenders?: ((pageId: string, psids: readonly Psid[]) => Promise<void>) | undefined;
+  /** Told the users who wrote to each served Page or Instagram account; the delivery is answered once it is done. */
+  readonly onSenders?: ((accountId: string, platform: Platform, users: readonly UserRef[]) => Promise<void>) | undefined;
   readonly maxBytes: number;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
@@ -33,7 +36,8 @@ export interface WebhookOptions {
 }
 
 /**
- * The Messenger webhook at /webhook: the subscription handshake (GET) and signed deliveries (POST).
+ * The Messenger and Instagram webhook at /webhook: the subscription handshake (GET) and signed
+ * deliveries (POST) of `object: "page"` and `object: "instagram"`.
  * A delivery is answered 200 only after its referrals are durably stored, so Meta retries what was
  * not, and after its senders are handed on (see onSenders). It authenticates by signature, not by
  * API key.
@@ -78,20 +82,22 @@ export function webhookRoute(options: WebhookOptions): Route {
       throw error;
     }
     // An entry is taken only for a Page whose own app secret signed the delivery.
-    const accepted = entries.filter(({ pageId, skipped }) => {
-      if (options.appSecretOf(pageId) === secret) {
+    const accepted = entries.filter(({ accountId, platform, skipped }) => {
+      if (options.appSecretOf(accountId, platform) === secret) {
         if (skipped > 0) {
           skippedEvents.inc({ reason: 'timestamp' }, skipped);
-          options.logger.warn({ pageId, skipped }, 'webhook referral events without a plausible timestamp; skipped');
+          options.logger.warn({ accountId, platform, skipped }, 'webhook referral events without a plausible timestamp; skipped');
         }
         return true;
       }
-      options.logger.warn({ pageId }, 'webhook entry for a Page not configured for this app; ignored');
+      options.logger.warn({ accountId, platform }, 'webhook entry for a Page (or Instagram account) not configured for this app; ignored');
       return false;
     });
     await options.store.record(accepted.flatMap((entry) => entry.referrals));
     const { onSenders } = options;
-    if (onSenders) await Promise.all(accepted.filter((entry) => entry.senders.length > 0).map(({ pageId, senders }) => onSenders(pageId, senders)));
+    if (onSenders) {
+      await Promise.all(accepted.filter((entry) => entry.senders.length > 0).map(({ accountId, platform, senders }) => onSenders(accountId, platform, senders)));
+    }
     reply(res, 200, 'EVENT_RECEIVED');
   };
   return async (req, res, path, search) => {

@@ -1,7 +1,7 @@
 import { GatewayError } from '../core/errors.js';
 import { MAX_BATCH_SIZE } from '../graph-api/client.js';
 import type { GraphField } from '../core/fields.js';
-import type { Psid } from '../core/ids.js';
+import { userKey, type Platform, type UserRef } from '../core/ids.js';
 import type { Caller, Lookup } from '../core/lookup.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -12,8 +12,8 @@ interface PrefetchTarget {
 }
 
 export interface PrefetchOptions {
-  /** Graph fields each prefetch asks for. */
-  readonly fields: readonly GraphField[];
+  /** Graph fields each prefetch asks for, per platform. */
+  readonly fields: Readonly<Record<Platform, readonly GraphField[]>>;
   readonly logger: Logger;
   /** How long users gather before they are looked up together. */
   readonly windowMs: number;
@@ -27,9 +27,9 @@ export interface PrefetchOptions {
   readonly onDropped?: ((count: number) => void) | undefined;
 }
 
-/** One Page's users waiting for a prefetch, oldest first, and its batches under way. */
+/** One Page's users waiting for a prefetch, oldest first (by userKey), and its batches under way. */
 interface PageQueue {
-  readonly waiting: Set<Psid>;
+  readonly waiting: Map<string, UserRef>;
   inFlight: number;
 }
 
@@ -59,15 +59,15 @@ export class Prefetcher<Page extends PrefetchTarget> {
   }
 
   /** Queues users of a Page and returns at once. */
-  add(page: Page, psids: Iterable<Psid>): void {
+  add(page: Page, users: Iterable<UserRef>): void {
     if (this.closed) return;
     let queue = this.queues.get(page);
-    if (!queue) this.queues.set(page, (queue = { waiting: new Set(), inFlight: 0 }));
+    if (!queue) this.queues.set(page, (queue = { waiting: new Map(), inFlight: 0 }));
     let dropped = 0;
-    for (const psid of psids) {
-      queue.waiting.add(psid);
+    for (const user of users) {
+      queue.waiting.set(userKey(user), user);
       if (queue.waiting.size > this.maxQueued) {
-        queue.waiting.delete(queue.waiting.values().next().value!);
+        queue.waiting.delete(queue.waiting.keys().next().value!);
         dropped++;
       }
     }
@@ -93,10 +93,10 @@ export class Prefetcher<Page extends PrefetchTarget> {
   /** Sends waiting users while a slot is free: full batches only, unless the window has passed. */
   private pump(page: Page, queue: PageQueue, fullOnly: boolean): void {
     while (queue.inFlight < this.concurrency && queue.waiting.size >= (fullOnly ? MAX_BATCH_SIZE : 1)) {
-      const batch: Psid[] = [];
-      for (const psid of queue.waiting) {
-        batch.push(psid);
-        queue.waiting.delete(psid);
+      const batch: UserRef[] = [];
+      for (const [key, user] of queue.waiting) {
+        batch.push(user);
+        queue.waiting.delete(key);
         if (batch.length === MAX_BATCH_SIZE) break;
       }
       this.send(page, queue, batch);
@@ -104,8 +104,8 @@ export class Prefetcher<Page extends PrefetchTarget> {
     if (queue.waiting.size === 0 && queue.inFlight === 0) this.queues.delete(page);
   }
 
-  private send(page: Page, queue: PageQueue, psids: readonly Psid[]): void {
-    const requests = psids.map((psid) => ({ psid, fields: this.options.fields }));
+  private send(page: Page, queue: PageQueue, users: readonly UserRef[]): void {
+    const requests = users.map((user) => ({ user, fields: this.options.fields[user.platform] }));
     queue.inFlight++;
     const task = page
       .lookup(requests, { caller: this.caller })

@@ -9,7 +9,7 @@ import type { EntryStore, Swap } from '../../src/cache/stores/entry-store.js';
 import { MemoryStore } from '../../src/cache/stores/memory.js';
 import { remember, updateEntry } from '../../src/cache/write-back.js';
 import { overBudget, rateLimited, upstreamUnavailable } from '../../src/core/errors.js';
-import { parsePsid, type Psid } from '../../src/core/ids.js';
+import { messengerUser, parsePsid, type Psid } from '../../src/core/ids.js';
 import type { Lookup, ProfileRequest, ProfileResult } from '../../src/core/lookup.js';
 
 const ANN = parsePsid('7000000000000001') as Psid;
@@ -53,7 +53,7 @@ function setup() {
     store,
     clock,
     cache,
-    key: (psid: Psid) => profileKey('page-1', psid),
+    key: (psid: Psid) => profileKey('page-1', messengerUser(psid)),
   };
 }
 
@@ -66,7 +66,7 @@ function below(
 ) {
   const batches: ProfileRequest[][] = [];
   const next: Lookup = async (requests) => {
-    batches.push(requests.map((r) => ({ psid: r.psid, fields: [...r.fields] })));
+    batches.push(requests.map((r) => ({ user: r.user, fields: [...r.fields] })));
     return { results: requests.map(answer) };
   };
   return { next, batches };
@@ -79,19 +79,19 @@ describe('openBatch / addToBatch', () => {
   it('sends every request added in the same tick as one batch, each answered with its own result', async () => {
     const { next, batches } = below((r) => ({
       kind: 'profile',
-      data: { id: r.psid },
+      data: { id: r.user.id },
     }));
     const batch = openBatch(next, {});
-    const a = addToBatch(batch, { psid: ANN, fields: ['first_name'] });
-    const b = addToBatch(batch, { psid: BOB, fields: ['last_name'] });
+    const a = addToBatch(batch, { user: messengerUser(ANN), fields: ['first_name'] });
+    const b = addToBatch(batch, { user: messengerUser(BOB), fields: ['last_name'] });
     expect(await Promise.all([a, b])).toEqual([
       { kind: 'profile', data: { id: ANN } },
       { kind: 'profile', data: { id: BOB } },
     ]);
     expect(batches).toEqual([
       [
-        { psid: ANN, fields: ['first_name'] },
-        { psid: BOB, fields: ['last_name'] },
+        { user: messengerUser(ANN), fields: ['first_name'] },
+        { user: messengerUser(BOB), fields: ['last_name'] },
       ],
     ]);
   });
@@ -106,10 +106,10 @@ describe('openBatch / addToBatch', () => {
     const thrown = openBatch(async () => {
       throw new Error('socket closed');
     }, {});
-    const r1 = addToBatch(thrown, { psid: ANN, fields: ['first_name'] });
+    const r1 = addToBatch(thrown, { user: messengerUser(ANN), fields: ['first_name'] });
     expect(await r1).toMatchObject({ message: 'socket closed' });
     const short = openBatch(async () => ({ results: [] }), {});
-    expect(await addToBatch(short, { psid: ANN, fields: ['first_name'] })).toMatchObject({ message: /fewer results/ });
+    expect(await addToBatch(short, { user: messengerUser(ANN), fields: ['first_name'] })).toMatchObject({ message: /fewer results/ });
   });
 });
 
@@ -124,14 +124,14 @@ describe('planRequest', () => {
         last_name: { at: T0 - policy.ttlMs, value: 'Old' },
       }),
     );
-    const plan = planRequest(cache, batch, { psid: ANN, fields: ['first_name', 'last_name', 'first_name'] }, raw, T0);
+    const plan = planRequest(cache, batch, { user: messengerUser(ANN), fields: ['first_name', 'last_name', 'first_name'] }, raw, T0);
     expect([...plan.cached.keys()]).toEqual(['first_name']);
     expect(plan.parts.map((p) => p.fields)).toEqual([['last_name']]);
     expect(plan.own?.fields).toEqual(new Set(['last_name']));
     // Registered at once, before the batch goes below.
     expect(cache.inflight.cover(key(ANN), ['last_name']).joined).toHaveLength(1);
     await batch.results;
-    expect(batches).toEqual([[{ psid: ANN, fields: ['last_name'] }]]);
+    expect(batches).toEqual([[{ user: messengerUser(ANN), fields: ['last_name'] }]]);
   });
 
   it('answers a fresh "no profile" with nothing to ask', async () => {
@@ -142,7 +142,7 @@ describe('planRequest', () => {
       fields: {},
       none: { at: T0 - policy.negativeTtlMs + 1 },
     });
-    const plan = planRequest(cache, batch, { psid: ANN, fields: ['first_name'] }, raw, T0);
+    const plan = planRequest(cache, batch, { user: messengerUser(ANN), fields: ['first_name'] }, raw, T0);
     expect(plan).toMatchObject({ none: true, parts: [] });
     expect(plan.own).toBeUndefined();
     await batch.results;
@@ -153,14 +153,14 @@ describe('planRequest', () => {
     const { cache } = setup();
     const { next, batches } = below();
     const batch = openBatch(next, {});
-    planRequest(cache, batch, { psid: ANN, fields: ['first_name'] }, undefined, T0);
-    const second = planRequest(cache, batch, { psid: ANN, fields: ['first_name', 'last_name'] }, undefined, T0);
+    planRequest(cache, batch, { user: messengerUser(ANN), fields: ['first_name'] }, undefined, T0);
+    const second = planRequest(cache, batch, { user: messengerUser(ANN), fields: ['first_name', 'last_name'] }, undefined, T0);
     expect(second.parts.map((p) => p.fields)).toEqual([['first_name'], ['last_name']]);
     await batch.results;
     expect(batches).toEqual([
       [
-        { psid: ANN, fields: ['first_name'] },
-        { psid: ANN, fields: ['last_name'] },
+        { user: messengerUser(ANN), fields: ['first_name'] },
+        { user: messengerUser(ANN), fields: ['last_name'] },
       ],
     ]);
   });
@@ -174,13 +174,13 @@ describe('joinInflight', () => {
       result: Promise.resolve(overBudget(30)),
     });
     const { next, batches } = below();
-    const { parts, missing } = joinInflight(cache, openBatch(next, {}), ANN, key(ANN), ['first_name', 'last_name']);
+    const { parts, missing } = joinInflight(cache, openBatch(next, {}), messengerUser(ANN), key(ANN), ['first_name', 'last_name']);
     expect(missing).toEqual(['last_name']);
     expect(await parts[0]!.result).toEqual({
       kind: 'profile',
       data: { first_name: 'Ann' },
     });
-    expect(batches).toEqual([[{ psid: ANN, fields: ['first_name'] }]]);
+    expect(batches).toEqual([[{ user: messengerUser(ANN), fields: ['first_name'] }]]);
   });
 
   it('shares any other failure of the joined lookup as it is', async () => {
@@ -191,7 +191,7 @@ describe('joinInflight', () => {
       result: Promise.resolve(throttled),
     });
     const { next, batches } = below();
-    const { parts } = joinInflight(cache, openBatch(next, {}), ANN, key(ANN), ['first_name']);
+    const { parts } = joinInflight(cache, openBatch(next, {}), messengerUser(ANN), key(ANN), ['first_name']);
     expect(await parts[0]!.result).toBe(throttled);
     expect(batches).toEqual([]);
   });
@@ -278,7 +278,7 @@ describe('remember', () => {
 
 describe('assembleAnswer', () => {
   const plan = (over: Partial<Plan>): Plan => ({
-    request: { psid: ANN, fields: ['first_name', 'last_name'] },
+    request: { user: messengerUser(ANN), fields: ['first_name', 'last_name'] },
     key: 'k',
     raw: undefined,
     entry: undefined,
@@ -377,7 +377,7 @@ describe('lookupProfiles', () => {
     const { next, batches } = below();
     const seen: string[] = [];
     const observe = (outcome: string) => void seen.push(outcome);
-    const request = { psid: ANN, fields: ['first_name'] } as const;
+    const request = { user: messengerUser(ANN), fields: ['first_name'] } as const;
     expect((await lookupProfiles(cache, observe, [request], {}, next)).results).toEqual([{ kind: 'profile', data: { first_name: 'Ann' } }]);
     await Promise.all(cache.writes.values());
     expect((await lookupProfiles(cache, observe, [request], {}, next)).results).toEqual([

@@ -3,10 +3,11 @@ import { MemoryStore } from '../../src/cache/stores/memory.js';
 import { createProfileCache } from '../../src/cache/profile-cache.js';
 import { cached } from '../../src/chain/layers/cache.js';
 import { overBudget, rateLimited } from '../../src/core/errors.js';
-import { parsePsid, type Psid } from '../../src/core/ids.js';
+import { messengerUser, parsePsid, type Psid } from '../../src/core/ids.js';
 import type { Caller, Lookup, ProfileResult } from '../../src/core/lookup.js';
 
 const PSID = parsePsid('7000000000000001') as Psid;
+const USER = messengerUser(PSID);
 const SYNC: Caller = { name: 'crm-sync', priority: 'bulk', lookupsPerMinute: 1 };
 const CONSOLE: Caller = { name: 'console', priority: 'interactive' };
 
@@ -19,7 +20,7 @@ function cacheOver(bulkAnswer: () => ProfileResult) {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   const below: Lookup = async (requests, call) => {
-    asked.push({ caller: call.caller?.name, psids: requests.map((r) => r.psid) });
+    asked.push({ caller: call.caller?.name, psids: requests.map((r) => r.user.id) });
     await gate;
     return { results: requests.map(() => (call.caller?.priority === 'bulk' ? bulkAnswer() : { kind: 'profile', data: { first_name: 'Ann' } })) };
   };
@@ -36,9 +37,9 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('a lookup joined under way, then refused for the caller that started it', () => {
   it('is asked again for the caller that joined it, which is answered', async () => {
     const { lookup, asked, release } = cacheOver(() => overBudget(30));
-    const bulk = lookup([{ psid: PSID, fields: ['first_name'] }], { caller: SYNC });
+    const bulk = lookup([{ user: USER, fields: ['first_name'] }], { caller: SYNC });
     await tick();
-    const interactive = lookup([{ psid: PSID, fields: ['first_name'] }], { caller: CONSOLE });
+    const interactive = lookup([{ user: USER, fields: ['first_name'] }], { caller: CONSOLE });
     await tick();
     // The interactive operation joined the bulk lookup: no lookup of its own yet.
     expect(asked).toEqual([{ caller: 'crm-sync', psids: [PSID] }]);
@@ -53,9 +54,9 @@ describe('a lookup joined under way, then refused for the caller that started it
 
   it('is shared as it is when the Page itself is throttled: that answer holds for everyone', async () => {
     const { lookup, asked, release } = cacheOver(() => rateLimited({ retryAfterSeconds: 60 }));
-    void lookup([{ psid: PSID, fields: ['first_name'] }], { caller: SYNC });
+    void lookup([{ user: USER, fields: ['first_name'] }], { caller: SYNC });
     await tick();
-    const interactive = lookup([{ psid: PSID, fields: ['first_name'] }], { caller: CONSOLE });
+    const interactive = lookup([{ user: USER, fields: ['first_name'] }], { caller: CONSOLE });
     await tick();
     release();
     expect((await interactive).results[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', scope: 'page' } });

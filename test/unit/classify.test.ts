@@ -39,8 +39,32 @@ describe('classifyGraphError', () => {
   it.each([
     ['100/2018218', 400, body(100, 2018218)],
     ['551', 400, body(551)],
+    // A user who never wrote to the Page (Messenger), or only commented (Instagram).
+    ['230 consent', 403, body(230, undefined, '(#230) User consent is required to access user profile')],
   ])('%s means "no profile", not an error', (_label, http, error) => {
     expect(classifyGraphError(http, error)).toBe(NO_PROFILE);
+  });
+
+  it('230 "Requires pages_messaging permission" stays a permission error, naming the permission and nothing else of the text', () => {
+    const result = classifyGraphError(403, body(230, undefined, `(#230) Requires pages_messaging permission to manage the object ${SECRET}`));
+    expect(result).toMatchObject({ code: ErrorCode.PERMISSION_REQUIRED, extensions: { permission: 'pages_messaging' } });
+    expect((result as GatewayError).message).toBe("The Page's app lacks the pages_messaging permission.");
+    expect(JSON.stringify((result as GatewayError).extensions)).not.toContain(SECRET);
+  });
+
+  it('names an Instagram permission the message names; a permission it does not know is not repeated', () => {
+    expect(classifyGraphError(400, body(200, undefined, 'Requires instagram_manage_messages permission'))).toMatchObject({
+      extensions: { permission: 'instagram_manage_messages' },
+    });
+    const unknown = classifyGraphError(400, body(200, undefined, `Requires ${SECRET}_permission permission`)) as GatewayError;
+    expect(unknown.extensions.permission).toBeUndefined();
+  });
+
+  it('9010 "No matching Instagram user" is NOT_FOUND', () => {
+    expect(classifyGraphError(400, body(9010, undefined, '(#9010) No matching Instagram user'))).toMatchObject({
+      code: ErrorCode.NOT_FOUND,
+      message: "No Instagram user with this IGSID exists for this Page's Instagram account.",
+    });
   });
 
   it.each(cases)('%s → %s', (_label, http, error, code) => {

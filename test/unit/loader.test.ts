@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphField } from '../../src/core/fields.js';
-import { parsePsid, type Psid } from '../../src/core/ids.js';
+import { instagramUser, messengerUser, parseIgsid, parsePsid, type UserRef } from '../../src/core/ids.js';
 import type { Lookup, ProfileRequest } from '../../src/core/lookup.js';
 import { ProfileLoader } from '../../src/profile/loader.js';
 
-function psid(value: string): Psid {
+function psid(value: string): UserRef {
   const parsed = parsePsid(value);
   if (!parsed) throw new Error(`bad PSID ${value}`);
-  return parsed;
+  return messengerUser(parsed);
 }
 
 /** A Lookup that records each call's requests and answers a profile carrying the PSID as id. */
@@ -15,10 +15,10 @@ function recording() {
   const calls: ProfileRequest[][] = [];
   const lookup: Lookup = async (requests) => {
     calls.push([...requests]);
-    return { results: requests.map((r) => ({ kind: 'profile' as const, data: { id: r.psid } })) };
+    return { results: requests.map((r) => ({ kind: 'profile' as const, data: { id: r.user.id } })) };
   };
   // Field order inside a request is the loader's business: compare as sorted lists.
-  const view = () => calls.map((call) => call.map((r) => ({ psid: r.psid, fields: [...r.fields].sort() })));
+  const view = () => calls.map((call) => call.map((r) => ({ psid: r.user, fields: [...r.fields].sort() })));
   return { lookup, calls, view };
 }
 
@@ -32,7 +32,7 @@ describe('ProfileLoader batching', () => {
     const loader = new ProfileLoader(lookup);
     const [one, two] = await Promise.all([loader.load(A, fields('first_name')), loader.load(A, fields('locale', 'first_name'))]);
     expect(view()).toEqual([[{ psid: A, fields: ['first_name', 'locale'] }]]);
-    expect(one).toEqual({ kind: 'profile', data: { id: A } });
+    expect(one).toEqual({ kind: 'profile', data: { id: A.id } });
     expect(two).toBe(one);
   });
 
@@ -47,8 +47,8 @@ describe('ProfileLoader batching', () => {
       ],
     ]);
     expect([a, b]).toEqual([
-      { kind: 'profile', data: { id: A } },
-      { kind: 'profile', data: { id: B } },
+      { kind: 'profile', data: { id: A.id } },
+      { kind: 'profile', data: { id: B.id } },
     ]);
   });
 
@@ -62,8 +62,8 @@ describe('ProfileLoader batching', () => {
     const psids = Array.from({ length: count }, (_, i) => psid(String(2000 + i)));
     const results = await Promise.all(psids.map((p) => loader.load(p, fields('name'))));
     expect(calls.map((c) => c.length)).toEqual(sizes);
-    expect(calls.flat().map((r) => r.psid)).toEqual(psids);
-    expect(results.map((r) => (r.kind === 'profile' ? r.data.id : undefined))).toEqual(psids);
+    expect(calls.flat().map((r) => r.user)).toEqual(psids);
+    expect(results.map((r) => (r.kind === 'profile' ? r.data.id : undefined))).toEqual(psids.map((p) => p.id));
   });
 });
 
@@ -114,5 +114,20 @@ describe('ProfileLoader after dispatch', () => {
     await loader.load(A, fields('name'));
     await loader.load(B, fields('name'));
     expect(view()).toEqual([[{ psid: A, fields: ['name'] }], [{ psid: B, fields: ['name'] }]]);
+  });
+});
+
+describe('ProfileLoader with Instagram users', () => {
+  it('a PSID and an IGSID with the same digits are two users of one batch call', async () => {
+    const { lookup, view } = recording();
+    const loader = new ProfileLoader(lookup);
+    const igsid = instagramUser(parseIgsid('1001')!);
+    await Promise.all([loader.load(A, fields('name')), loader.load(igsid, fields('username'))]);
+    expect(view()).toEqual([
+      [
+        { psid: A, fields: ['name'] },
+        { psid: igsid, fields: ['username'] },
+      ],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { buildSchema, defaultFieldResolver, execute, parse, validate, type GraphQLFieldResolver } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { ProfileField } from '../../src/core/fields.js';
+import { isProfileField } from '../../src/core/fields.js';
 import { selectedProfileFields } from '../../src/graphql/projection.js';
 import { loadTypeDefs } from '../../src/graphql/schema.js';
 
@@ -15,7 +16,7 @@ async function captured(source: string, variableValues: Record<string, unknown> 
   const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (parent, args, context, info) => {
     if (info.parentType.name === 'Query' && info.fieldName === 'user') return {};
     if (info.parentType.name === 'MessengerUser' && info.fieldName === 'profile') {
-      seen.push([...selectedProfileFields(info)].sort());
+      seen.push([...selectedProfileFields(info, isProfileField)].sort());
       return null;
     }
     return defaultFieldResolver(parent, args, context, info);

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { fieldUnavailable, permissionRequired } from '../../src/core/errors.js';
 import { fieldFacts } from '../../src/core/fields.js';
-import { parsePsid, type Psid } from '../../src/core/ids.js';
+import { messengerUser, parsePsid, type Psid } from '../../src/core/ids.js';
 import { askSubset, placeSubset, type Lookup, type ProfileRequest, type ProfileResult } from '../../src/core/lookup.js';
 
 const psid = (n: number) => parsePsid(`700000000000000${n}`) as Psid;
 
 describe('askSubset / placeSubset', () => {
   it('asks only the requests at the indexes, and puts each answer back at its own index', async () => {
-    const requests: ProfileRequest[] = [1, 2, 3, 4].map((n) => ({ psid: psid(n), fields: ['first_name'] }));
-    const asked: Psid[][] = [];
+    const requests: ProfileRequest[] = [1, 2, 3, 4].map((n) => ({ user: messengerUser(psid(n)), fields: ['first_name'] }));
+    const asked: string[][] = [];
     const next: Lookup = async (subset, call) => {
-      asked.push(subset.map((r) => r.psid));
-      return { results: subset.map((r) => ({ kind: 'profile', data: { id: r.psid, first_name: String(call.attempt) } })) };
+      asked.push(subset.map((r) => r.user.id));
+      return { results: subset.map((r) => ({ kind: 'profile', data: { id: r.user.id, first_name: String(call.attempt) } })) };
     };
     const results: ProfileResult[] = requests.map(() => ({ kind: 'none' }));
     const answer = await askSubset(next, requests, [3, 1], { attempt: 2 });

@@ -6,7 +6,7 @@ import { askSubset, placeSubset, type Lookup, type LookupLayer, type ProfileRequ
 import type { BatchEntry } from '../../core/profile.js';
 
 /**
- * The innermost Lookup: up to 50 users in one batch call, each a `GET {psid}?fields=…`
+ * The innermost Lookup: up to 50 users in one batch call, each a `GET {psid or igsid}?fields=…`
  * sub-request; one result per request, in order. Never throws for upstream trouble.
  */
 export function sendBatch(client: GraphClient): Lookup {
@@ -19,9 +19,9 @@ export function sendBatch(client: GraphClient): Lookup {
   };
 }
 
-/** The only place a PSID enters a URL; ProfileRequest.psid is a validated Psid. */
-function relativeUrl({ psid, fields }: ProfileRequest): string {
-  return `${psid}?fields=${fields.join(',')}`;
+/** The only place a user id enters a URL; ProfileRequest.user holds a validated Psid or Igsid. */
+function relativeUrl({ user, fields }: ProfileRequest): string {
+  return `${user.id}?fields=${fields.join(',')}`;
 }
 
 /**

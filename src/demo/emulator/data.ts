@@ -20,7 +20,94 @@ export type UserRecord =
   | { readonly kind: 'unauthorized'; readonly idOnly?: boolean }
   | { readonly kind: 'error'; readonly error: () => EmulatedError };
 
+/** Every Instagram user field the emulator knows; `name` and `profile_pic` are null when not set. */
+interface EmulatedInstagramProfile {
+  readonly name: string | null;
+  readonly username: string;
+  readonly profile_pic: string | null;
+  readonly follower_count: number;
+  readonly is_verified_user: boolean;
+  readonly is_user_follow_business: boolean;
+  readonly is_business_follow_user: boolean;
+}
+
+/** How the emulator answers for one IGSID. */
+export type InstagramRecord =
+  | { readonly kind: 'profile'; readonly profile: EmulatedInstagramProfile }
+  /** Only commented, never messaged: 230 "User consent is required to access user profile". */
+  | { readonly kind: 'no-consent' }
+  /** Blocked the business: an answer without fields. */
+  | { readonly kind: 'blocked' }
+  /** Deleted account: 9010. */
+  | { readonly kind: 'deleted' };
+
 export const DEMO_PAGE_ID = '104285395231234';
+/** The Instagram professional account linked to the demo Page. */
+export const DEMO_INSTAGRAM_ACCOUNT_ID = '17841400000000001';
+
+/** IGSIDs of the demo Instagram users. */
+export const DEMO_IGSIDS = {
+  /** Every field. */
+  full: '6620000000000001',
+  /** Only commented on a post: no consent. */
+  noConsent: '6620000000000002',
+  /** Blocked the business. */
+  blocked: '6620000000000003',
+  /** follower_count 0 (a real 0, not a missing value). */
+  noFollowers: '6620000000000004',
+  /** Only a username: name and profile_pic null. */
+  usernameOnly: '6620000000000005',
+} as const;
+
+/** First IGSID of the generated Instagram users (benchmarks); GENERATED_USERS of them follow. */
+const FIRST_GENERATED_IGSID = 6630000000000000n;
+
+export function generatedIgsid(i: number): string {
+  return (FIRST_GENERATED_IGSID + BigInt(i)).toString();
+}
+
+/** Instagram's CDN puts the expiry in `oe`, hex Unix seconds. */
+function instagramPicture(igsid: string, expiresAt: number): string {
+  return `https://scontent.cdninstagram.com/v/t51.2885-19/${igsid}_n.jpg?stp=dst-jpg_s206x206&_nc_ht=scontent.cdninstagram.com&oe=${expiresAt.toString(16).toUpperCase()}&oh=00_AY${igsid.slice(-6)}`;
+}
+
+const profile = (p: EmulatedInstagramProfile): InstagramRecord => ({ kind: 'profile', profile: p });
+
+/** The demo Instagram account's users, pictures expiring three days after `now`. */
+export function demoInstagramUsers(now = Date.now()): Map<string, InstagramRecord> {
+  const expiresAt = Math.floor(now / 1000) + 3 * 24 * 3600;
+  const base = { is_verified_user: false, is_user_follow_business: false, is_business_follow_user: false };
+  const users = new Map<string, InstagramRecord>([
+    [
+      DEMO_IGSIDS.full,
+      profile({
+        name: 'Marta Souza',
+        username: 'marta.souza',
+        profile_pic: instagramPicture(DEMO_IGSIDS.full, expiresAt),
+        follower_count: 1824,
+        is_verified_user: true,
+        is_user_follow_business: true,
+        is_business_follow_user: false,
+      }),
+    ],
+    [DEMO_IGSIDS.noConsent, { kind: 'no-consent' }],
+    [DEMO_IGSIDS.blocked, { kind: 'blocked' }],
+    [
+      DEMO_IGSIDS.noFollowers,
+      profile({ ...base, name: 'Ola Berg', username: 'ola_berg', profile_pic: instagramPicture(DEMO_IGSIDS.noFollowers, expiresAt), follower_count: 0 }),
+    ],
+    [DEMO_IGSIDS.usernameOnly, profile({ ...base, name: null, username: 'k.tanaka', profile_pic: null, follower_count: 12 })],
+  ]);
+  for (let i = 0; i < GENERATED_USERS; i++) {
+    const igsid = generatedIgsid(i);
+    const name = `${FIRST[i % FIRST.length]!} ${LAST[Math.floor(i / FIRST.length) % LAST.length]!}`;
+    users.set(
+      igsid,
+      profile({ ...base, name, username: name.toLowerCase().replace(' ', '.'), profile_pic: instagramPicture(igsid, expiresAt), follower_count: i * 7 }),
+    );
+  }
+  return users;
+}
 export const DEMO_PAGE_TOKEN = 'EMULATOR-DEMO-PAGE-TOKEN';
 
 /** PSIDs of the hand-written demo users. */

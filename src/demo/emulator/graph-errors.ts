@@ -36,9 +36,9 @@ export const GraphErrors = {
   missingToken: () => err(400, 104, 'An access token is required to request this resource.'),
   missingProof: () => err(400, 100, 'API calls from the server require an appsecret_proof argument', 'GraphMethodException'),
   invalidProof: () => err(400, 100, 'Invalid appsecret_proof provided in the API argument', 'GraphMethodException'),
-  // A PSID's node type, as real answers name it.
-  nonexistingField: (field: string) =>
-    err(400, 100, `(#100) Tried accessing nonexisting field (${field}) on node type (MessengerPageScopedID)`),
+  // A PSID's node type, as real answers name it; an IGSID's is the caller's to say.
+  nonexistingField: (field: string, nodeType = 'MessengerPageScopedID') =>
+    err(400, 100, `(#100) Tried accessing nonexisting field (${field}) on node type (${nodeType})`),
   insufficientPermission: (status = 400) =>
     err(status, 100, '(#100) Insufficient permission to access user profile.', 'OAuthException', { error_subcode: 2018247 }),
   objectNotFound: (id: string) =>
@@ -67,6 +67,10 @@ export const GraphErrors = {
   serviceError400: () => err(400, 2, 'An unexpected error has occurred. Please retry your request later.', 'OAuthException', { is_transient: true }),
   noMatchingUser: () => err(400, 100, 'No matching user found', 'OAuthException', { error_subcode: 2018001 }),
   noProfile: () => err(400, 100, 'No profile available for this user.', 'OAuthException', { error_subcode: 2018218 }),
+  /** An IGSID the Instagram account does not know (a deleted account). */
+  noMatchingInstagramUser: () => err(400, 9010, '(#9010) No matching Instagram user'),
+  /** The app lacks an Instagram permission (form seen in client test fixtures; unconfirmed for profiles). */
+  instagramPermission: (permission: string) => err(400, 200, `(#200) Requires ${permission} permission`),
   blockedByUser: () => err(400, 551, 'This person isn\'t available right now.', 'OAuthException', { error_subcode: 1545041 }),
   tooManyInBatch: () => err(400, 100, '(#100) Too many requests in batch message. Maximum batch size is 50'),
   badBatch: (detail: string) => err(400, 100, `(#100) ${detail}`),

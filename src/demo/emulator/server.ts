@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, demoUsers, type UserRecord } from './data.js';
+import { DEMO_INSTAGRAM_ACCOUNT_ID, DEMO_PAGE_ID, DEMO_PAGE_TOKEN, demoInstagramUsers, demoUsers, type InstagramRecord, type UserRecord } from './data.js';
 import { envelope, GraphErrors, type EmulatedError } from './graph-errors.js';
 import { isVersionSegment, olderThan, readJson } from './versions.js';
 
-export type Permission = 'pages_user_locale' | 'pages_user_timezone' | 'pages_user_gender';
-const ALL_PERMISSIONS: readonly Permission[] = ['pages_user_locale', 'pages_user_timezone', 'pages_user_gender'];
+export type Permission = 'pages_user_locale' | 'pages_user_timezone' | 'pages_user_gender' | 'instagram_basic' | 'instagram_manage_messages';
+const ALL_PERMISSIONS: readonly Permission[] = ['pages_user_locale', 'pages_user_timezone', 'pages_user_gender', 'instagram_basic', 'instagram_manage_messages'];
+/** What reading an IGSID's profile takes, checked in this order. */
+const INSTAGRAM_PERMISSIONS: readonly Permission[] = ['instagram_basic', 'instagram_manage_messages'];
 
 const FIELD_PERMISSION: Readonly<Record<string, Permission>> = {
   locale: 'pages_user_locale',
@@ -18,11 +20,25 @@ const FIELD_PERMISSION: Readonly<Record<string, Permission>> = {
 const CURRENT_FIELDS = new Set(['id', 'name', 'first_name', 'last_name', 'profile_pic', 'locale', 'timezone', 'gender']);
 const REMOVED_IN_V3_2 = new Set(['is_payment_enabled', 'last_ad_referral']);
 const LATEST_VERSION = 'v26.0';
+/** Fields of an IGSID node, with the first version that has each. */
+const INSTAGRAM_FIELD_SINCE: Readonly<Record<string, string>> = {
+  id: 'v1.0',
+  name: 'v1.0',
+  profile_pic: 'v1.0',
+  is_verified_user: 'v12.0',
+  follower_count: 'v12.0',
+  is_user_follow_business: 'v12.0',
+  is_business_follow_user: 'v12.0',
+  username: 'v14.0',
+};
 
 export interface EmulatedPage {
   readonly id: string;
   readonly token: string;
   readonly users: Map<string, UserRecord>;
+  /** The Instagram professional account linked to the Page, and its users by IGSID. */
+  readonly instagramAccountId?: string;
+  readonly instagramUsers?: Map<string, InstagramRecord>;
 }
 
 export interface EmulatorOptions {
@@ -34,7 +50,7 @@ export interface EmulatorOptions {
   readonly pages?: readonly EmulatedPage[];
   /** When set, "Require App Secret" is on: every call needs a matching appsecret_proof. */
   readonly appSecret?: string;
-  /** Permissions the app holds beyond profile access. @default all three */
+  /** Permissions the app holds beyond profile access. @default all of them */
   readonly permissions?: readonly Permission[];
   /** Added to every answer. @default 0 */
   readonly latencyMs?: number;
@@ -134,7 +150,11 @@ export class GraphEmulator {
   url = '';
 
   private constructor(private readonly options: EmulatorOptions) {
-    this.pages = [...(options.pages ?? [{ id: DEMO_PAGE_ID, token: DEMO_PAGE_TOKEN, users: demoUsers() }])];
+    this.pages = [
+      ...(options.pages ?? [
+        { id: DEMO_PAGE_ID, token: DEMO_PAGE_TOKEN, users: demoUsers(), instagramAccountId: DEMO_INSTAGRAM_ACCOUNT_ID, instagramUsers: demoInstagramUsers() },
+      ]),
+    ];
     this.permissions = new Set(options.permissions ?? ALL_PERMISSIONS);
   }
 
@@ -190,6 +210,12 @@ export class GraphEmulator {
   /** What debug_token answers for the token. @default never expires, data access in 90 days, the profile permissions */
   setTokenInfo(token: string, info: EmulatedTokenInfo): void {
     this.tokenInfo.set(token, info);
+  }
+
+  setInstagramUser(igsid: string, record: InstagramRecord, pageId = this.pages[0]!.id): void {
+    const page = this.pages.find((p) => p.id === pageId);
+    if (!page?.instagramUsers) throw new TypeError(`Emulated page ${pageId} has no Instagram account`);
+    page.instagramUsers.set(igsid, record);
   }
 
   setPermissions(permissions: readonly Permission[]): void {
@@ -381,6 +407,8 @@ export class GraphEmulator {
   private lookup(page: EmulatedPage, id: string, fieldsParam: string | undefined, version: string, inBatch: boolean): Answer {
     const served = this.servedVersion(version);
     const fields = fieldsParam === undefined ? ['name', 'id'] : fieldsParam.split(',').map((f) => f.trim()).filter(Boolean);
+    const instagram = page.instagramUsers?.get(id);
+    if (instagram) return this.instagramLookup(instagram, id, fields, served);
     for (const field of fields) {
       if (!CURRENT_FIELDS.has(field) && !(REMOVED_IN_V3_2.has(field) && olderThan(served, 'v3.2'))) {
         return errorAnswer(GraphErrors.nonexistingField(field));
@@ -402,6 +430,33 @@ export class GraphEmulator {
         const all: Record<string, unknown> = { ...p, name: `${p.first_name} ${p.last_name}`, id };
         const body: Record<string, unknown> = {};
         for (const field of fields) if (all[field] !== undefined) body[field] = all[field];
+        body.id = id;
+        return { status: 200, body };
+      }
+    }
+  }
+
+  /** An IGSID node: its own fields and version history, Instagram's permissions, consent and blocks. */
+  private instagramLookup(record: InstagramRecord, id: string, fields: readonly string[], served: string): Answer {
+    for (const field of fields) {
+      const since = INSTAGRAM_FIELD_SINCE[field];
+      if (since === undefined || olderThan(served, since)) {
+        return errorAnswer(GraphErrors.nonexistingField(field, 'InstagramUser'));
+      }
+    }
+    const missing = INSTAGRAM_PERMISSIONS.find((permission) => !this.permissions.has(permission));
+    if (missing) return errorAnswer(GraphErrors.instagramPermission(missing));
+    switch (record.kind) {
+      case 'no-consent':
+        return errorAnswer(GraphErrors.consentRequired());
+      case 'deleted':
+        return errorAnswer(GraphErrors.noMatchingInstagramUser());
+      case 'blocked':
+        return { status: 200, body: { id } };
+      case 'profile': {
+        const all: Record<string, unknown> = { ...record.profile, id };
+        const body: Record<string, unknown> = {};
+        for (const field of fields) body[field] = all[field];
         body.id = id;
         return { status: 200, body };
       }

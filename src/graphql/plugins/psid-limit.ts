@@ -11,8 +11,10 @@ import {
 } from 'graphql';
 import { badUserInput, ErrorCode, GatewayError } from '../../core/errors.js';
 
-// probePsid too: each probe of pageStatus is a Graph API call for that user.
-const PSID_ARGUMENTS = new Set(['psid', 'psids', 'probePsid']);
+// probePsid too: each probe of pageStatus is a Graph API call for that user. IGSIDs count alike:
+// each is a sub-request of the same Page's quota.
+const PSID_ARGUMENTS = new Set(['psid', 'psids', 'probePsid', 'igsid', 'igsids', 'probeIgsid']);
+const LIST_ARGUMENTS = new Set(['psids', 'igsids']);
 
 /**
  * Refuses an operation that names more than `max` distinct PSIDs across all its `psid`/`psids`/
@@ -104,7 +106,7 @@ function shapeOf(operation: OperationDefinitionNode, document: DocumentNode): { 
     let singles = 0;
     let lists = false;
     eachPsidArgument(operation.selectionSet, document, (argument) => {
-      if (argument.name.value === 'psids') lists = true;
+      if (LIST_ARGUMENTS.has(argument.name.value)) lists = true;
       else singles += 1;
     });
     shapes.set(operation, (shape = { singles, lists }));
@@ -114,7 +116,10 @@ function shapeOf(operation: OperationDefinitionNode, document: DocumentNode): { 
 
 function distinctPsids(root: SelectionSetNode, document: DocumentNode, variables: Record<string, unknown>): number {
   const psids = new Set<string>();
-  eachPsidArgument(root, document, (argument) => addValues(psids, valueFromASTUntyped(argument.value, variables)));
+  // A PSID and an IGSID with the same digits are two users.
+  eachPsidArgument(root, document, (argument) =>
+    addValues(psids, argument.name.value.toLowerCase().includes('igsid') ? 'ig:' : '', valueFromASTUntyped(argument.value, variables)),
+  );
   return psids.size;
 }
 
@@ -142,9 +147,9 @@ function eachPsidArgument(root: SelectionSetNode, document: DocumentNode, found:
   visit(root);
 }
 
-function addValues(psids: Set<string>, value: unknown): void {
+function addValues(psids: Set<string>, prefix: string, value: unknown): void {
   // A single ID given where a list is expected is coerced to a one-element list.
   for (const item of Array.isArray(value) ? value : [value]) {
-    if (typeof item === 'string' || typeof item === 'number') psids.add(String(item));
+    if (typeof item === 'string' || typeof item === 'number') psids.add(prefix + String(item));
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batches, sendBatch } from '../../../src/chain/layers/batch.js';
-import { parsePsid, type Psid } from '../../../src/core/ids.js';
+import { messengerUser, parsePsid, type Psid } from '../../../src/core/ids.js';
 import type { ProfileRequest } from '../../../src/core/lookup.js';
 import { GraphClient } from '../../../src/graph-api/client.js';
 import { DEMO_PAGE_TOKEN, DEMO_PSIDS } from '../../../src/demo/emulator/data.js';
@@ -8,7 +8,7 @@ import { GraphEmulator } from '../../../src/demo/emulator/server.js';
 import { fakeNext, profile, request } from './fake.js';
 
 /** Answers each request with its own PSID, so the test sees which answer went where. */
-const echo = (requests: readonly ProfileRequest[]) => ({ results: requests.map((r) => profile({ id: r.psid })) });
+const echo = (requests: readonly ProfileRequest[]) => ({ results: requests.map((r) => profile({ id: r.user.id })) });
 
 describe('batches layer', () => {
   it('passes up to 50 sub-requests down at a time, in order, and puts each answer back in its place', async () => {
@@ -17,14 +17,14 @@ describe('batches layer', () => {
     const answer = await batches()(next)(requests, {});
     expect(seen.map((s) => s.requests.length)).toEqual([50, 50, 20]);
     expect(seen.flatMap((s) => s.requests)).toEqual(requests);
-    expect(answer.results).toEqual(requests.map((r) => profile({ id: r.psid })));
+    expect(answer.results).toEqual(requests.map((r) => profile({ id: r.user.id })));
   });
 
   it('answers a request with no fields left with an empty profile and never sends it', async () => {
     const { next, seen } = fakeNext(echo);
     const answer = await batches()(next)([request(1), request(2, []), request(3)], {});
     expect(seen.map((s) => s.requests)).toEqual([[request(1), request(3)]]);
-    expect(answer.results).toEqual([profile({ id: request(1).psid }), { kind: 'profile', data: {} }, profile({ id: request(3).psid })]);
+    expect(answer.results).toEqual([profile({ id: request(1).user.id }), { kind: 'profile', data: {} }, profile({ id: request(3).user.id })]);
   });
 
   it('passes nothing down when no request has a field', async () => {
@@ -70,9 +70,9 @@ describe('sendBatch: the innermost lookup, against the emulator', () => {
     const charged: number[] = [];
     const answer = await sendBatch(client)(
       [
-        { psid: demo('peter'), fields: ['first_name', 'last_name'] },
-        { psid: demo('phoneOnly'), fields: ['first_name'] },
-        { psid: demo('deleted'), fields: ['first_name'] },
+        { user: messengerUser(demo('peter')), fields: ['first_name', 'last_name'] },
+        { user: messengerUser(demo('phoneOnly')), fields: ['first_name'] },
+        { user: messengerUser(demo('deleted')), fields: ['first_name'] },
       ],
       { charge: (n) => charged.push(n) },
     );
@@ -92,13 +92,13 @@ describe('sendBatch: the innermost lookup, against the emulator', () => {
   it('answers UPSTREAM_UNAVAILABLE for an entry that came back null, and for every request of a failed exchange', async () => {
     emulator.reset();
     emulator.injectFault({ nullEntries: [DEMO_PSIDS.peter] });
-    const nulled = await sendBatch(client)([{ psid: demo('peter'), fields: ['first_name'] }, { psid: demo('fractional'), fields: ['first_name'] }], {});
+    const nulled = await sendBatch(client)([{ user: messengerUser(demo('peter')), fields: ['first_name'] }, { user: messengerUser(demo('fractional')), fields: ['first_name'] }], {});
     expect(nulled.results[0]).toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(nulled.results[1]).toMatchObject({ kind: 'profile' });
     expect(nulled.failure).toBeUndefined();
 
     emulator.injectFault({ status: 503, rawBody: '<html>down</html>' });
-    const failed = await sendBatch(client)([{ psid: demo('peter'), fields: ['first_name'] }, { psid: demo('fractional'), fields: ['first_name'] }], {});
+    const failed = await sendBatch(client)([{ user: messengerUser(demo('peter')), fields: ['first_name'] }, { user: messengerUser(demo('fractional')), fields: ['first_name'] }], {});
     expect(failed.failure).toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(failed.results).toEqual([failed.failure, failed.failure]);
   });

@@ -30,7 +30,7 @@ function layered(answer: Parameters<typeof fakeNext>[0]) {
   const clock = testClock();
   const capabilities = new Capabilities(TTL_MS, clock.now);
   const { next, seen } = fakeNext(answer);
-  return { lookup: degradation(capabilities, VERSION)(next), seen, clock, capabilities };
+  return { lookup: degradation({ messenger: capabilities, instagram: new Capabilities(TTL_MS, clock.now) }, VERSION)(next), seen, clock, capabilities };
 }
 
 const fieldErrorCodes = (result: ProfileResult | undefined) =>

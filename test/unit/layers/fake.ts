@@ -1,11 +1,11 @@
-import { parsePsid, type Psid } from '../../../src/core/ids.js';
+import { messengerUser, parsePsid, type Psid } from '../../../src/core/ids.js';
 import type { GraphField } from '../../../src/core/fields.js';
 import type { Answer, Lookup, LookupCall, ProfileRequest, ProfileResult } from '../../../src/core/lookup.js';
 
 /** The nth test user's PSID. */
 export const psid = (n: number): Psid => parsePsid(String(7_000_000_000_000_000 + n)) as Psid;
 
-export const request = (n: number, fields: readonly GraphField[] = ['first_name']): ProfileRequest => ({ psid: psid(n), fields });
+export const request = (n: number, fields: readonly GraphField[] = ['first_name']): ProfileRequest => ({ user: messengerUser(psid(n)), fields });
 
 export const profile = (data: Record<string, unknown> = { first_name: 'Ann' }): ProfileResult => ({ kind: 'profile', data });
 

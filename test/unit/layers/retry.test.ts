@@ -12,7 +12,7 @@ const transient = () => upstreamUnavailable('HTTP 503');
 /** Answers from a script, one list of results per call; each result for the request at that position. */
 const scripted = (script: ((r: ProfileRequest) => ProfileResult)[]) => (requests: readonly ProfileRequest[], nth: number) =>
   ({ results: requests.map(script[nth] ?? (() => profile())) }) satisfies Answer;
-const failFor = (...users: number[]) => (r: ProfileRequest) => (users.some((n) => psid(n) === r.psid) ? transient() : profile());
+const failFor = (...users: number[]) => (r: ProfileRequest) => (users.some((n) => psid(n) === r.user.id) ? transient() : profile());
 
 describe('retry layer', () => {
   it('asks again for the transient failures only, numbering each attempt, and puts each answer in its place', async () => {

@@ -50,7 +50,7 @@ describe('traced layer', () => {
         ended: true,
       },
     ]);
-    expect(JSON.stringify(spans)).not.toContain(request(1).psid);
+    expect(JSON.stringify(spans)).not.toContain(request(1).user.id);
   });
 
   it('marks the span failed with the code when the exchange failed as a whole; ends it when next throws', async () => {
