@@ -1,4 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { AvatarCache } from './avatars/bytes-cache.js';
+import { PictureFetcher } from './avatars/fetch-picture.js';
+import { avatarLinks } from './avatars/links.js';
+import { AvatarService } from './avatars/service.js';
+import { AvatarSigner } from './avatars/signing.js';
+import { avatarKey } from './cache/keys.js';
 import { openCacheStore } from './cache/store.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { callerKeys, type GatewayConfig } from './config.js';
@@ -7,6 +13,7 @@ import { createApollo } from './graphql/apollo.js';
 import type { GatewayContext } from './graphql/context.js';
 import { StaleAnswers } from './graphql/plugins/stale-extension.js';
 import { bearerCheck, bearerLookup } from './http/auth.js';
+import { avatarRoute } from './http/avatars.js';
 import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
@@ -20,7 +27,7 @@ import type { Page } from './pages/page.js';
 import { pageChain } from './chain/index.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
-import { connectRedis } from './redis/connection.js';
+import { connectRedis, type RedisConnection } from './redis/connection.js';
 import { ProfileLoader } from './profile/loader.js';
 import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
@@ -103,6 +110,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const apollo = createApollo(config, logger, httpServer, { explorerPath: production ? undefined : EXPLORER_PATH });
   await apollo.start();
 
+  // Origin of the avatar URLs: PUBLIC_URL, else the address the gateway listens at (known below).
+  let origin = '';
+  const avatars = config.avatarSigningKeys.length > 0 ? startAvatars(config, pages, redis, metrics, clock, () => config.publicUrl ?? origin) : undefined;
+  if (avatars && !config.publicUrl && production) {
+    logger.warn('AVATAR_SIGNING_KEY is set without PUBLIC_URL: avatar URLs name the address the gateway listens at, which browsers may not reach.');
+  }
+
   // Each operation's context: its accounting, and its caller, which the loaders pass with every lookup.
   const context = async (scope: RequestScope, caller: Caller | undefined): Promise<GatewayContext> => {
     const loaders = new Map<Page, ProfileLoader>();
@@ -118,6 +132,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       graphApiVersion: config.graphApiVersion,
       referrals,
       stale: new StaleAnswers(),
+      avatarUrl: avatars?.link,
     };
   };
 
@@ -163,7 +178,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     context,
     authenticate,
     maxRequestBytes: config.maxRequestBytes,
-    routes: [webhook, ops, explorer].filter((route) => route !== undefined),
+    routes: [webhook, ops, avatars?.route, explorer].filter((route) => route !== undefined),
     metrics,
     logger,
     tracer,
@@ -171,7 +186,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
 
   const port = await listen(httpServer, config.port, config.host);
   readiness.serving();
-  const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   let closing: Promise<void> | undefined;
   return {
@@ -188,10 +203,49 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         await apollo.stop();
         await prefetcher?.close();
         await pages.close();
+        await avatars?.close();
         await redis?.close();
         await referrals?.close();
         // Last: the spans of the operations that just finished are exported before the exit.
         await tracer?.close();
       })()),
+  };
+}
+
+/**
+ * Signed avatar URLs (AVATAR_SIGNING_KEY) and the route that serves their pictures, read through
+ * the Pages' chains and cached by bytes (in Redis too with REDIS_URL).
+ */
+function startAvatars(config: GatewayConfig, pages: Pages, redis: RedisConnection | undefined, metrics: GatewayMetrics, clock: Clock, publicUrl: () => string) {
+  const signer = new AvatarSigner(config.avatarSigningKeys);
+  const cache = new AvatarCache({ maxBytes: config.avatarCacheMaxBytes, ttlSeconds: config.avatarCacheTtl, redis });
+  const fetcher = new PictureFetcher({ maxBytes: config.avatarMaxBytes, timeoutMs: config.avatarFetchTimeoutMs });
+  const service = new AvatarService({
+    signer,
+    cache,
+    fetcher,
+    hosts: config.avatarHosts,
+    pageOf: (pageId) => (pageId === '' ? (pages.default?.id === undefined ? pages.default : undefined) : pages.find(pageId)),
+    keyOf: (page, subject) => avatarKey(page.id === undefined ? 'default' : `page-${page.id}`, subject.kind, subject.userId),
+    lookupsPerMinute: config.avatarLookupsPerMinute,
+    clock,
+  });
+  const requests = metrics.counter({
+    name: 'gateway_avatar_requests_total',
+    help: 'Avatar requests by result: hit, fetched, refreshed, stale (last good bytes), refused (signature or picture host), not_found, unavailable.',
+    labelNames: ['result'],
+  });
+  metrics.gauge({
+    name: 'gateway_avatar_cache_bytes',
+    help: 'Bytes of pictures (and their metadata) in the in-memory avatar cache.',
+    labelNames: ['store'],
+    collect() {
+      this.set({ store: 'memory' }, cache.memoryBytes);
+    },
+  });
+  return {
+    link: avatarLinks(signer, publicUrl, config.avatarUrlTtl, clock),
+    route: avatarRoute({ service, count: (result) => requests.inc({ result }), clock }),
+    close: () => fetcher.close(),
   };
 }

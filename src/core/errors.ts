@@ -114,6 +114,12 @@ export const fieldUnavailable = ({ name, graph, removedIn }: FieldFacts, version
     { field: name, graphApiVersion: version },
   );
 
+/** avatarUrl asked of a gateway without AVATAR_SIGNING_KEY. */
+export const avatarsOff = () =>
+  new GatewayError(ErrorCode.FIELD_UNAVAILABLE, 'avatarUrl needs AVATAR_SIGNING_KEY, which this gateway is not configured with.', {
+    field: 'avatarUrl',
+  });
+
 /**
  * A lookup refused for its caller alone (its budget, or its priority while the Page's quota runs
  * low), with no upstream call. Another caller asking for the same user may still be answered, so

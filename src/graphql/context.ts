@@ -18,4 +18,6 @@ export interface GatewayContext {
   readonly stale: StaleAnswers;
   /** The request's accounting: operation name, outcome, error codes, upstream calls. */
   readonly scope: RequestScope;
+  /** The signed avatar URL of a user (kind `m`: a PSID); undefined without AVATAR_SIGNING_KEY. */
+  readonly avatarUrl: ((subject: { readonly kind: 'm' | 'ig'; readonly pageId: string; readonly userId: string }) => string) | undefined;
 }

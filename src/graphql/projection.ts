@@ -17,7 +17,7 @@ const memo = new WeakMap<readonly FieldNode[], WeakMap<object, ReadonlySet<Profi
 const NO_VARIABLES = {};
 
 /**
- * The MessengerProfile fields selected under the `profile` field being resolved, across aliases,
+ * The MessengerProfile fields (avatarUrl counted as profilePic) selected under the `profile` field being resolved, across aliases,
  * named and inline fragments, honouring @skip and @include with the operation's variables.
  */
 export function selectedProfileFields(info: GraphQLResolveInfo): ReadonlySet<ProfileField> {
@@ -42,6 +42,8 @@ function walk(info: GraphQLResolveInfo): Set<ProfileField> {
       switch (selection.kind) {
         case Kind.FIELD:
           if (isProfileField(selection.name.value)) selected.add(selection.name.value);
+          // avatarUrl is made from the same Graph field as profilePic.
+          else if (selection.name.value === 'avatarUrl') selected.add('profilePic');
           break;
         case Kind.INLINE_FRAGMENT:
           visit(selection.selectionSet);

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { fieldUnavailable, upstreamUnavailable } from '../core/errors.js';
+import { avatarsOff, fieldUnavailable, upstreamUnavailable } from '../core/errors.js';
 import type { BreakerState, FieldStatus, MessengerProfileResolvers, ProfileSource, Resolvers } from '../generated/graphql.js';
 import { existsInVersion, fieldFacts, PROFILE_FIELDS, type GraphField, type ProfileField } from '../core/fields.js';
 import type { ValueSource } from '../core/lookup.js';
@@ -88,7 +88,16 @@ const profileFieldResolvers = {
   gender: (parent, _args, context) => profileValue(parent, 'gender', context),
   isPaymentEnabled: (parent, _args, context) => profileValue(parent, 'isPaymentEnabled', context),
   lastAdReferral: (parent, _args, context) => lastAdReferral(parent, context),
-} satisfies Required<Omit<MessengerProfileResolvers, 'source' | 'fetchedAt'>> & Record<ProfileField, unknown>;
+} satisfies Required<Omit<MessengerProfileResolvers, 'source' | 'fetchedAt' | 'avatarUrl'>> & Record<ProfileField, unknown>;
+
+/** A signed URL on the gateway's origin, made from profile_pic without a lookup of its own; null without a picture. */
+const avatarUrlResolver = {
+  avatarUrl: (parent, _args, context) => {
+    if (profileValue(parent, 'profilePic', context) === null) return null;
+    if (!context.avatarUrl) throw avatarsOff();
+    return context.avatarUrl({ kind: 'm', pageId: parent.page.id ?? '', userId: parent.psid });
+  },
+} satisfies Pick<MessengerProfileResolvers, 'avatarUrl'>;
 
 // The schema's enum values for the gateway's own.
 const PROFILE_SOURCE: Readonly<Record<ValueSource, ProfileSource>> = { 'graph-api': 'GRAPH_API', cache: 'CACHE', 'stale-cache': 'STALE_CACHE' };
@@ -139,7 +148,7 @@ export const resolvers: Resolvers = {
     psid: (user) => user.psid,
     profile: (user, _args, context, info) => resolveProfile(user, selectedProfileFields(info), context, info),
   },
-  MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers },
+  MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers, ...avatarUrlResolver },
   PageStatus: {
     pageId: (status) => status.pageId ?? null,
     usage: (status) => status.usage ?? null,
