@@ -13,7 +13,10 @@ export type AvatarResult = 'hit' | 'fetched' | 'refreshed' | 'stale' | 'refused'
 /** What to answer one avatar request with. */
 export type AvatarAnswer =
   | { readonly result: 'hit' | 'fetched' | 'refreshed' | 'stale'; readonly entry: AvatarEntry; readonly maxAgeSeconds: number }
-  | { readonly result: 'refused' | 'not_found' | 'unavailable'; readonly retryAfterSeconds?: number | undefined; readonly rateLimited?: boolean };
+  /** A wrong or expired signature, before any lookup. */
+  | { readonly result: 'refused'; readonly reason: 'signature' | 'host' }
+  | { readonly result: 'not_found' }
+  | { readonly result: 'unavailable'; readonly rateLimited: boolean; readonly retryAfterSeconds?: number | undefined };
 
 export interface AvatarServiceOptions {
   readonly signer: AvatarSigner;
@@ -57,7 +60,7 @@ export class AvatarService {
   /** Answers one request for `/avatars/<id>?sig=…&exp=…`; a bad signature costs no lookup. */
   async serve(id: string, sig: string, exp: string | undefined): Promise<AvatarAnswer> {
     const verified = this.options.signer.verify(id, sig, exp, this.options.clock());
-    if ('refused' in verified) return { result: 'refused' };
+    if ('refused' in verified) return { result: 'refused', reason: 'signature' };
     const { subject } = verified;
     const page = this.options.pageOf(subject.pageId);
     const source = PICTURE_SOURCES[subject.kind];
@@ -90,7 +93,8 @@ export class AvatarService {
         await cache.set(key, fetched.entry);
         return { result: cached ? 'refreshed' : 'fetched', entry: fetched.entry, maxAgeSeconds: this.maxAge(fetched.entry) };
       }
-      if (fetched.kind === 'refused' && !cached) return { result: 'refused' };
+      // The Graph API named a picture host outside AVATAR_HOSTS: never fetched.
+      if (fetched.kind === 'refused' && !cached) return { result: 'refused', reason: 'host' };
       if (fetched.kind !== 'gone' || !read.fromCache || attempt > 0) return this.lastGood(cached, { kind: 'failed', rateLimited: false });
       read = await source(page, subject.userId, this.refreshCaller, true);
     }

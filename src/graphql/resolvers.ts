@@ -93,7 +93,7 @@ const profileFieldResolvers = {
 /** A signed URL on the gateway's origin, made from profile_pic without a lookup of its own; null without a picture. */
 const avatarUrlResolver = {
   avatarUrl: (parent, _args, context) => {
-    if (profileValue(parent, 'profilePic', context) === null) return null;
+    if (!profileValue(parent, 'profilePic', context)) return null;
     if (!context.avatarUrl) throw avatarsOff();
     return context.avatarUrl({ kind: 'm', pageId: parent.page.id ?? '', userId: parent.psid });
   },

@@ -32,7 +32,8 @@ export function avatarRoute({ service, count, clock }: AvatarRouteOptions) {
     const answer = await service.serve(path.slice(AVATAR_PATH.length), params.get('sig') ?? '', params.get('exp') ?? undefined);
     count(answer.result);
     if (!('entry' in answer)) {
-      if (answer.result === 'refused') throw new HttpError(403, 'Invalid or expired avatar URL.');
+      if (answer.result === 'refused' && answer.reason === 'signature') throw new HttpError(403, 'Invalid or expired avatar URL.');
+      if (answer.result === 'refused') throw new HttpError(502, 'The picture is on a host the gateway does not fetch from.');
       if (answer.result === 'not_found') throw new HttpError(404, 'No picture for this avatar.');
       const retry = answer.retryAfterSeconds ? { 'retry-after': String(answer.retryAfterSeconds) } : {};
       throw new HttpError(answer.rateLimited ? 429 : 503, 'The picture cannot be fetched now. Retry later.', undefined, retry);

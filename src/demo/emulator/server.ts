@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_PAGE_ID, DEMO_PAGE_TOKEN, demoUsers, type UserRecord } from './data.js';
 import { envelope, GraphErrors, type EmulatedError } from './graph-errors.js';
+import { PICTURE_PATH, PictureCdn } from './pictures.js';
 import { isVersionSegment, olderThan, readJson } from './versions.js';
 
 export type Permission = 'pages_user_locale' | 'pages_user_timezone' | 'pages_user_gender';
@@ -17,6 +18,7 @@ const FIELD_PERMISSION: Readonly<Record<string, Permission>> = {
 const CURRENT_FIELDS = new Set(['id', 'name', 'first_name', 'last_name', 'profile_pic', 'locale', 'timezone', 'gender']);
 const REMOVED_IN_V3_2 = new Set(['is_payment_enabled', 'last_ad_referral']);
 const LATEST_VERSION = 'v26.0';
+const LOOKASIDE = 'https://platform-lookaside.fbsbx.com/platform/profilepic/';
 
 export interface EmulatedPage {
   readonly id: string;
@@ -48,6 +50,13 @@ export interface EmulatorOptions {
    * @default 200 per user of the Page, the Messenger business-use-case limit
    */
   readonly pageCallBudget?: number;
+  /**
+   * Serve profile pictures: lookaside `profile_pic` URLs are answered as URLs of the emulator's own
+   * CDN (PNGs it draws, no network), which expire like the real ones. @default false
+   */
+  readonly servePictures?: boolean;
+  /** The emulator's time (picture URLs' `ext` and the CDN's expiry check), in ms since the epoch. @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** A fault applied to the next `times` HTTP requests (after recording them). */
@@ -100,6 +109,10 @@ interface Answer {
  */
 export class GraphEmulator {
   readonly requests: RecordedRequest[] = [];
+  /** Every picture request the CDN received (path and query), in order; apart from `requests`. */
+  readonly pictureRequests: string[] = [];
+  private readonly cdn = new PictureCdn(Math.random().toString(36));
+  private pictureGate: Promise<unknown> | undefined;
   private readonly pages: EmulatedPage[];
   private permissions: Set<Permission>;
   private readonly faults: { fault: Fault; left: number }[] = [];
@@ -150,6 +163,11 @@ export class GraphEmulator {
     page.users.set(psid, record);
   }
 
+  /** Holds every picture answer until `gate` settles (undefined: answer at once). */
+  holdPictures(gate: Promise<unknown> | undefined): void {
+    this.pictureGate = gate;
+  }
+
   setPermissions(permissions: readonly Permission[]): void {
     this.permissions = new Set(permissions);
   }
@@ -157,6 +175,7 @@ export class GraphEmulator {
   /** Forgets recorded requests, pending faults and usage counts. */
   reset(): void {
     this.requests.length = 0;
+    this.pictureRequests.length = 0;
     this.faults.length = 0;
     this.appCalls = 0;
     this.pageCalls.clear();
@@ -181,6 +200,7 @@ export class GraphEmulator {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/__emulator/')) return this.control(url.pathname, req.method ?? 'GET', raw, res);
+    if (this.options.servePictures && url.pathname === PICTURE_PATH && req.method === 'GET') return this.picture(url, req.url ?? '/', res);
 
     const params: Record<string, string> = Object.fromEntries(url.searchParams);
     const type = req.headers['content-type'] ?? '';
@@ -216,6 +236,19 @@ export class GraphEmulator {
     }
     const answer = fault?.error ? errorAnswer(fault.error) : this.route(req.method ?? 'GET', url.pathname, params, batch, fault);
     this.send(res, answer, params.access_token, headers);
+  }
+
+  private async picture(url: URL, raw: string, res: ServerResponse): Promise<void> {
+    this.pictureRequests.push(raw);
+    if (this.pictureGate) await this.pictureGate;
+    const known = (psid: string) => this.pages.some((page) => page.users.get(psid)?.kind === 'profile');
+    const answer = this.cdn.answer(url.searchParams, this.now(), known);
+    res.writeHead(answer.status, { 'content-type': answer.type, 'content-length': answer.body.length });
+    res.end(answer.body);
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
   }
 
   private route(method: string, pathname: string, params: Record<string, string>, batch: unknown, fault: Fault | undefined): Answer {
@@ -296,6 +329,7 @@ export class GraphEmulator {
       case 'profile': {
         const p = record.profile;
         const all: Record<string, unknown> = { ...p, name: `${p.first_name} ${p.last_name}`, id };
+        if (this.options.servePictures && p.profile_pic.startsWith(LOOKASIDE)) all.profile_pic = this.cdn.url(this.url, id, this.now());
         const body: Record<string, unknown> = {};
         for (const field of fields) if (all[field] !== undefined) body[field] = all[field];
         body.id = id;
