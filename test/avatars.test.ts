@@ -38,7 +38,7 @@ describe('avatarUrl and /avatars', () => {
     for (const close of closers.splice(0)) await close();
   });
 
-  async function avatarUrl(gateway: TestGateway, psid = PETER): Promise<string> {
+  async function avatarUrl(gateway: TestGateway, psid: string = PETER): Promise<string> {
     const res = await gateway.query(`{ user(psid: "${psid}") { profile { avatarUrl } } }`, {}, { authorization: `Bearer ${API_KEY}` });
     expect(res.body.errors).toBeUndefined();
     return res.body.data?.user.profile.avatarUrl;

@@ -19,7 +19,7 @@ export type PictureRead =
 export type PictureSource = (page: Page, userId: string, caller: Caller, fresh: boolean) => Promise<PictureRead>;
 
 /** Messenger: `profile_pic` of a PSID, the same Graph field `MessengerProfile.profilePic` reads. */
-export const messengerPicture: PictureSource = async (page, userId, caller, fresh) => {
+const messengerPicture: PictureSource = async (page, userId, caller, fresh) => {
   const psid = parsePsid(userId);
   if (!psid) return { kind: 'gone' };
   if (fresh) await page.cache?.refresh(psid);

@@ -4,7 +4,7 @@ import { crc32, deflateSync } from 'node:zlib';
 /** Where the emulator's CDN serves profile pictures, as Facebook's lookaside host does. */
 export const PICTURE_PATH = '/platform/profilepic/';
 /** How long a picture URL works, as the real ones: a few days. */
-export const PICTURE_TTL_SECONDS = 3 * 24 * 3600;
+const PICTURE_TTL_SECONDS = 3 * 24 * 3600;
 const SIZE = 32;
 
 /**
