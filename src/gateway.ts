@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { AvatarCache } from './avatars/bytes-cache.js';
 import { PictureFetcher } from './avatars/fetch-picture.js';
 import { avatarLinks } from './avatars/links.js';
-import { AvatarService } from './avatars/service.js';
+import { AVATAR_RESULTS, AvatarService } from './avatars/service.js';
 import { AvatarSigner } from './avatars/signing.js';
 import { avatarKey } from './cache/keys.js';
 import { openCacheStore } from './cache/store.js';
@@ -235,6 +235,7 @@ function startAvatars(config: GatewayConfig, pages: Pages, redis: RedisConnectio
     help: 'Avatar requests by result: hit, fetched, refreshed, stale (last good bytes), refused (signature or picture host), not_found, unavailable.',
     labelNames: ['result'],
   });
+  for (const result of AVATAR_RESULTS) requests.inc({ result }, 0);
   metrics.gauge({
     name: 'gateway_avatar_cache_bytes',
     help: 'Bytes of pictures (and their metadata) in the in-memory avatar cache.',

@@ -69,6 +69,10 @@ describe('avatarUrl and /avatars', () => {
     expect(picture.headers.get('x-content-type-options')).toBe('nosniff');
     expect(Buffer.from(await picture.arrayBuffer()).subarray(0, 4)).toEqual(PNG);
     expect(emulator.pictureRequests).toHaveLength(1);
+    const metrics = await gateway.gateway.metrics.registry.metrics();
+    expect(Number(/^gateway_avatar_cache_bytes\{store="memory"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toContain('gateway_avatar_requests_total{result="unavailable"} 0');
+    expect(metrics).not.toContain(KEY);
     // Two queries, then the cold load's own read (the profile cache is off in this suite).
     expect(emulator.subRequests.map((s) => s.fields)).toEqual([['profile_pic'], ['profile_pic'], ['profile_pic']]);
   });

@@ -3,12 +3,14 @@ import type { Caller } from '../core/lookup.js';
 import type { Page } from '../pages/page.js';
 import type { AvatarCache, AvatarEntry } from './bytes-cache.js';
 import type { PictureFetcher } from './fetch-picture.js';
-import { allowedPicture, pictureUrlExpiry } from './hosts.js';
+import { pictureUrlExpiry } from '../core/picture-url.js';
+import { allowedPicture } from './hosts.js';
 import { PICTURE_SOURCES, type PictureRead } from './sources.js';
 import type { AvatarSigner, AvatarSubject } from './signing.js';
 
 /** How an avatar request ended, as counted in `gateway_avatar_requests_total{result}`. */
-export type AvatarResult = 'hit' | 'fetched' | 'refreshed' | 'stale' | 'refused' | 'not_found' | 'unavailable';
+export const AVATAR_RESULTS = ['hit', 'fetched', 'refreshed', 'stale', 'refused', 'not_found', 'unavailable'] as const;
+export type AvatarResult = (typeof AVATAR_RESULTS)[number];
 
 /** What to answer one avatar request with. */
 export type AvatarAnswer =

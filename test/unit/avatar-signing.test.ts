@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allowedPicture, pictureUrlExpiry } from '../../src/avatars/hosts.js';
+import { allowedPicture } from '../../src/avatars/hosts.js';
+import { pictureUrlExpiry } from '../../src/core/picture-url.js';
 import { AvatarSigner } from '../../src/avatars/signing.js';
 
 const KEY = 'unit-avatar-signing-key-0123456789abcdef';
