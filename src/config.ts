@@ -311,10 +311,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${headersTimeoutMs}`);
   }
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const avatarSigningKeys = signingKeys(env, 'AVATAR_SIGNING_KEY');
+  const publicUrl = text(env, 'PUBLIC_URL') === undefined ? undefined : baseUrl(env, 'PUBLIC_URL', '');
+  if (avatarSigningKeys.length > 0 && publicUrl === undefined && nodeEnv === 'production') {
+    throw new ConfigError('PUBLIC_URL', 'is required in production when AVATAR_SIGNING_KEY is set: avatar URLs are made on it');
+  }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
-    nodeEnv: oneOf(env, 'NODE_ENV', NODE_ENVS, 'development'),
+    nodeEnv,
     pageAccessToken,
     appSecret,
     pageId,
@@ -357,8 +363,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     prefetchFields: graphFields(env, 'PREFETCH_FIELDS', DEFAULT_PREFETCH_FIELDS, graphApiVersion),
     prefetchWindowMs: integer(env, 'PREFETCH_WINDOW_MS', 100, 0, 10_000),
     tracing: tracingConfig(env),
-    publicUrl: text(env, 'PUBLIC_URL') === undefined ? undefined : baseUrl(env, 'PUBLIC_URL', ''),
-    avatarSigningKeys: signingKeys(env, 'AVATAR_SIGNING_KEY'),
+    publicUrl,
+    avatarSigningKeys,
     avatarUrlTtl: integer(env, 'AVATAR_URL_TTL', 0, 0, 3650 * DAY),
     avatarHosts: hostList(env, 'AVATAR_HOSTS', DEFAULT_AVATAR_HOSTS),
     avatarMaxBytes: integer(env, 'AVATAR_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),

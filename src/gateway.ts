@@ -1,10 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { AvatarCache } from './avatars/bytes-cache.js';
-import { PictureFetcher } from './avatars/fetch-picture.js';
-import { avatarLinks } from './avatars/links.js';
-import { AVATAR_RESULTS, AvatarService } from './avatars/service.js';
-import { AvatarSigner } from './avatars/signing.js';
-import { avatarKey } from './cache/keys.js';
+import { startAvatars } from './avatars/avatars.js';
 import { openCacheStore } from './cache/store.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { callerKeys, type GatewayConfig } from './config.js';
@@ -27,7 +22,7 @@ import type { Page } from './pages/page.js';
 import { pageChain } from './chain/index.js';
 import { observePages, UpstreamMetrics } from './pages/metrics.js';
 import { Pages } from './pages/pages.js';
-import { connectRedis, type RedisConnection } from './redis/connection.js';
+import { connectRedis } from './redis/connection.js';
 import { ProfileLoader } from './profile/loader.js';
 import { FileReferralStore } from './referrals/file-store.js';
 import { RedisReferralStore } from './referrals/redis-store.js';
@@ -110,12 +105,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const apollo = createApollo(config, logger, httpServer, { explorerPath: production ? undefined : EXPLORER_PATH });
   await apollo.start();
 
-  // Origin of the avatar URLs: PUBLIC_URL, else the address the gateway listens at (known below).
+  // Origin of the avatar URLs: PUBLIC_URL (required in production), else the address listened at (known below).
   let origin = '';
-  const avatars = config.avatarSigningKeys.length > 0 ? startAvatars(config, pages, redis, metrics, clock, () => config.publicUrl ?? origin) : undefined;
-  if (avatars && !config.publicUrl && production) {
-    logger.warn('AVATAR_SIGNING_KEY is set without PUBLIC_URL: avatar URLs name the address the gateway listens at, which browsers may not reach.');
-  }
+  const avatars =
+    config.avatarSigningKeys.length > 0 ? startAvatars(config, { pages, redis, metrics, clock, publicUrl: () => config.publicUrl ?? origin }) : undefined;
 
   // Each operation's context: its accounting, and its caller, which the loaders pass with every lookup.
   const context = async (scope: RequestScope, caller: Caller | undefined): Promise<GatewayContext> => {
@@ -178,7 +171,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     context,
     authenticate,
     maxRequestBytes: config.maxRequestBytes,
-    routes: [webhook, ops, avatars?.route, explorer].filter((route) => route !== undefined),
+    routes: [webhook, ops, avatars && avatarRoute({ service: avatars.service, count: avatars.count, clock }), explorer].filter((route) => route !== undefined),
     metrics,
     logger,
     tracer,
@@ -209,44 +202,5 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         // Last: the spans of the operations that just finished are exported before the exit.
         await tracer?.close();
       })()),
-  };
-}
-
-/**
- * Signed avatar URLs (AVATAR_SIGNING_KEY) and the route that serves their pictures, read through
- * the Pages' chains and cached by bytes (in Redis too with REDIS_URL).
- */
-function startAvatars(config: GatewayConfig, pages: Pages, redis: RedisConnection | undefined, metrics: GatewayMetrics, clock: Clock, publicUrl: () => string) {
-  const signer = new AvatarSigner(config.avatarSigningKeys);
-  const cache = new AvatarCache({ maxBytes: config.avatarCacheMaxBytes, ttlSeconds: config.avatarCacheTtl, redis });
-  const fetcher = new PictureFetcher({ maxBytes: config.avatarMaxBytes, timeoutMs: config.avatarFetchTimeoutMs });
-  const service = new AvatarService({
-    signer,
-    cache,
-    fetcher,
-    hosts: config.avatarHosts,
-    pageOf: (pageId) => (pageId === '' ? (pages.default?.id === undefined ? pages.default : undefined) : pages.find(pageId)),
-    keyOf: (page, subject) => avatarKey(page.id === undefined ? 'default' : `page-${page.id}`, subject.kind, subject.userId),
-    lookupsPerMinute: config.avatarLookupsPerMinute,
-    clock,
-  });
-  const requests = metrics.counter({
-    name: 'gateway_avatar_requests_total',
-    help: 'Avatar requests by result: hit, fetched, refreshed, stale (last good bytes), refused (signature or picture host), not_found, unavailable.',
-    labelNames: ['result'],
-  });
-  for (const result of AVATAR_RESULTS) requests.inc({ result }, 0);
-  metrics.gauge({
-    name: 'gateway_avatar_cache_bytes',
-    help: 'Bytes of pictures (and their metadata) in the in-memory avatar cache.',
-    labelNames: ['store'],
-    collect() {
-      this.set({ store: 'memory' }, cache.memoryBytes);
-    },
-  });
-  return {
-    link: avatarLinks(signer, publicUrl, config.avatarUrlTtl, clock),
-    route: avatarRoute({ service, count: (result) => requests.inc({ result }), clock }),
-    close: () => fetcher.close(),
   };
 }

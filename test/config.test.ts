@@ -46,6 +46,9 @@ describe('configuration', () => {
     expect(loadConfig({ AVATAR_HOSTS: '*.fbcdn.net, 127.0.0.1:9000' }).avatarHosts).toEqual(['*.fbcdn.net', '127.0.0.1:9000']);
     expect(loadConfig({ PUBLIC_URL: 'https://profiles.example.com/' }).publicUrl).toBe('https://profiles.example.com');
     expect(() => loadConfig({ PUBLIC_URL: 'profiles.example.com' })).toThrowError(/PUBLIC_URL must be an absolute http\(s\) URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production', AVATAR_SIGNING_KEY: 'a-new-avatar-signing-key-0123456789ab' })).toThrowError(
+      /PUBLIC_URL is required in production when AVATAR_SIGNING_KEY is set/,
+    );
   });
 
   it('gives slow clients 10 s for headers and 30 s for a request, and refuses headers given longer than the request', () => {

@@ -122,6 +122,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
 
   return {
     id: page.id,
+    key,
     appSecret: page.appSecret,
     lookup,
     cache,

@@ -9,6 +9,8 @@ import type { Throttle } from './throttle.js';
 /** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
 export interface Page {
   readonly id: string | undefined;
+  /** The Page's non-secret identity in shared stores (cache/keys.ts's pageKey): its id, or a hash of its token. */
+  readonly key: string;
   readonly appSecret: string | undefined;
   /** The Page's lookups with every layer applied: what the per-operation loaders call. */
   readonly lookup: Lookup;
