@@ -165,6 +165,28 @@ describe('avatarUrl and /avatars', () => {
     expect(other.hits()).toBe(0);
   });
 
+  it('on an allowed host, fetches only raster images within AVATAR_MAX_BYTES and AVATAR_FETCH_TIMEOUT_MS', async () => {
+    let answer: Answer = { type: 'text/html', body: Buffer.from('<script>alert(1)</script>') };
+    const cdn = await pictureServer(() => answer);
+    closers.push(cdn.close);
+    await start();
+    const gateway = await startOn(emulator, { AVATAR_HOSTS: new URL(cdn.url).host, AVATAR_MAX_BYTES: '1024', AVATAR_FETCH_TIMEOUT_MS: '200' });
+    emulator.setUser('8200000000000003', { kind: 'profile', profile: { ...profileOf(PETER), profile_pic: `${cdn.url}/p` } });
+    const url = await avatarUrl(gateway, '8200000000000003');
+    const statusWith = async (next: Answer) => {
+      answer = next;
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      return res.status;
+    };
+    expect(await statusWith({ type: 'text/html', body: Buffer.from('<script>alert(1)</script>') })).toBe(503);
+    expect(await statusWith({ type: 'image/svg+xml', body: Buffer.from('<svg onload="alert(1)"/>') })).toBe(503);
+    expect(await statusWith({ type: 'image/png', body: Buffer.concat([PNG, Buffer.alloc(4096)]) })).toBe(503);
+    expect(await statusWith('never')).toBe(503);
+    expect(await statusWith({ type: 'image/png', body: PNG })).toBe(200);
+    expect(cdn.hits()).toBe(5);
+  });
+
   it('Graph API down: the last good bytes, with a short max-age', async () => {
     const gateway = await start();
     const url = await avatarUrl(gateway);
@@ -275,17 +297,25 @@ function profileOf(psid: string) {
   return record.profile;
 }
 
-/** A picture server on another loopback port, which counts what it is asked. */
-async function pictureServer(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+type Answer = { type: string; body: Buffer } | 'never';
+
+/** A picture server on another loopback port, which counts what it is asked and answers `answer`. */
+async function pictureServer(answer: () => Answer = () => ({ type: 'image/png', body: PNG })): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
   let hits = 0;
   const server: Server = createServer((_req, res) => {
     hits++;
-    res.writeHead(200, { 'content-type': 'image/png' });
-    res.end(PNG);
+    const a = answer();
+    if (a === 'never') return;
+    res.writeHead(200, { 'content-type': a.type });
+    res.end(a.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, hits: () => hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const close = () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { url: `http://127.0.0.1:${port}`, hits: () => hits, close };
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
