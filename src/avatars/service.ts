@@ -5,7 +5,7 @@ import type { AvatarCache, AvatarEntry } from './bytes-cache.js';
 import type { PictureFetcher } from './fetch-picture.js';
 import { pictureUrlExpiry } from '../core/picture-url.js';
 import { allowedPicture } from './hosts.js';
-import { PICTURE_SOURCES, type PictureRead } from './sources.js';
+import { PICTURE_SOURCES, type PictureRead, type PictureSource } from './sources.js';
 import type { AvatarSigner, AvatarSubject } from './signing.js';
 
 /** How an avatar request ended, as counted in `gateway_avatar_requests_total{result}`. */
@@ -70,17 +70,16 @@ export class AvatarService {
     const key = this.options.keyOf(page, subject);
     let answer = this.loading.get(key);
     if (!answer) {
-      answer = this.load(page, subject, key).finally(() => this.loading.delete(key));
+      answer = this.load(page, source, subject, key).finally(() => this.loading.delete(key));
       this.loading.set(key, answer);
     }
     return answer;
   }
 
-  private async load(page: Page, subject: AvatarSubject, key: string): Promise<AvatarAnswer> {
+  private async load(page: Page, source: PictureSource, subject: AvatarSubject, key: string): Promise<AvatarAnswer> {
     const { cache } = this.options;
     const cached = await cache.get(key);
     if (cached && this.fresh(cached)) return { result: 'hit', entry: cached, maxAgeSeconds: this.maxAge(cached) };
-    const source = PICTURE_SOURCES[subject.kind]!;
     const caller = cached ? this.refreshCaller : this.coldCaller;
     let read = await source(page, subject.userId, caller, false);
     for (let attempt = 0; ; attempt++) {
