@@ -13,6 +13,8 @@ const LAYERS = [
   ['layers', '^src/chain/layers/'],
   ['chain', '^src/chain/[^/]+\\.ts$'],
   ['profile', '^src/profile/'],
+  // Signed avatar URLs and the pictures behind them, read through the Pages' chains.
+  ['avatars', '^src/avatars/'],
   ['graphql and http', '^src/(graphql|generated|http)/'],
   ['webhook', '^src/webhook/'],
   ['gateway', '^src/gateway\\.ts$'],

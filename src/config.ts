@@ -148,6 +148,24 @@ export interface GatewayConfig {
   readonly corsOrigins: readonly string[];
   /** How long a browser may reuse a preflight's answer, in seconds. @default 600 */
   readonly corsMaxAgeSeconds: number;
+  /** Origin (and path prefix) browsers reach the gateway at, for avatar URLs. @default the listening address */
+  readonly publicUrl: string | undefined;
+  /** Keys that sign avatar URLs: the first signs, all verify (rotation). Empty: avatars off. @default [] */
+  readonly avatarSigningKeys: readonly string[];
+  /** Lifetime of an avatar URL in seconds; 0 means it never expires. @default 0 */
+  readonly avatarUrlTtl: number;
+  /** Hosts pictures may be fetched from (`*.suffix`, `host`, `host:port`). @default *.fbcdn.net, *.fbsbx.com, *.cdninstagram.com */
+  readonly avatarHosts: readonly string[];
+  /** Largest picture fetched, in bytes. @default 1 MiB */
+  readonly avatarMaxBytes: number;
+  /** Deadline of one picture fetch from the CDN, in milliseconds. @default 5000 */
+  readonly avatarFetchTimeoutMs: number;
+  /** Size bound of the in-memory picture cache, in bytes. @default 64 MiB */
+  readonly avatarCacheMaxBytes: number;
+  /** How long last good picture bytes are kept (memory and Redis), in seconds. @default 604800 */
+  readonly avatarCacheTtl: number;
+  /** Graph API lookups per minute and Page that avatar requests (no caller key) may cause. @default 600 */
+  readonly avatarLookupsPerMinute: number;
 }
 
 /** How sign-in tokens are checked and what their claims mean (AUTH_JWT_*, AUTH_JWKS_URL). */
@@ -310,6 +328,7 @@ function redisUrl(env: Env, name: string): string | undefined {
 }
 
 const DEFAULT_GRAPH_API_VERSION = 'v25.0';
+const DEFAULT_AVATAR_HOSTS = ['*.fbcdn.net', '*.fbsbx.com', '*.cdninstagram.com'];
 const DEFAULT_PREFETCH_FIELDS = 'first_name,last_name,profile_pic';
 
 /** Graph field names (first_name, …) from the catalog that the configured version still has. */
@@ -378,10 +397,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${headersTimeoutMs}`);
   }
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const avatarSigningKeys = signingKeys(env, 'AVATAR_SIGNING_KEY');
+  const publicUrl = text(env, 'PUBLIC_URL') === undefined ? undefined : baseUrl(env, 'PUBLIC_URL', '');
+  if (avatarSigningKeys.length > 0 && publicUrl === undefined && nodeEnv === 'production') {
+    throw new ConfigError('PUBLIC_URL', 'is required in production when AVATAR_SIGNING_KEY is set: avatar URLs are made on it');
+  }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
-    nodeEnv: oneOf(env, 'NODE_ENV', NODE_ENVS, 'development'),
+    nodeEnv,
     pageAccessToken,
     appSecret,
     pageId,
@@ -442,6 +467,15 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     jwt,
     corsOrigins,
     corsMaxAgeSeconds: integer(env, 'CORS_MAX_AGE_SECONDS', 600, 0, DAY),
+    publicUrl,
+    avatarSigningKeys,
+    avatarUrlTtl: integer(env, 'AVATAR_URL_TTL', 0, 0, 3650 * DAY),
+    avatarHosts: hostList(env, 'AVATAR_HOSTS', DEFAULT_AVATAR_HOSTS),
+    avatarMaxBytes: integer(env, 'AVATAR_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    avatarFetchTimeoutMs: integer(env, 'AVATAR_FETCH_TIMEOUT_MS', 5000, 1, 600_000),
+    avatarCacheMaxBytes: integer(env, 'AVATAR_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3),
+    avatarCacheTtl: integer(env, 'AVATAR_CACHE_TTL', 7 * DAY, 60, 365 * DAY),
+    avatarLookupsPerMinute: integer(env, 'AVATAR_LOOKUPS_PER_MINUTE', 600, 1, MAX_LOOKUPS_PER_MINUTE),
   };
 }
 
@@ -536,6 +570,29 @@ function appIdSetting(env: Env, appSecret: string | undefined): string | undefin
   if (!isNumericId(appId)) throw new ConfigError('APP_ID', 'must be a numeric app id');
   if (!appSecret) throw new ConfigError('APP_ID', 'needs APP_SECRET: debug_token is asked with the app access token APP_ID|APP_SECRET');
   return appId;
+}
+
+/** AVATAR_SIGNING_KEY: comma-separated keys of 32 or more characters; the message never quotes one. */
+function signingKeys(env: Env, name: string): string[] {
+  const keys = (text(env, name) ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  if (keys.some((key) => key.length < 32 || key.length > 512 || /\s/.test(key))) {
+    throw new ConfigError(name, 'must hold keys of 32 to 512 characters without spaces, comma-separated (the first signs, the others only verify)');
+  }
+  return keys;
+}
+
+const HOST_ENTRY = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$|^\[::1\](:\d{1,5})?$/i;
+
+/** AVATAR_HOSTS: `*.fbcdn.net`, `cdn.example.com` or `127.0.0.1:9000`, comma-separated. */
+function hostList(env: Env, name: string, fallback: readonly string[]): string[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [...fallback];
+  const hosts = raw.split(',').map((host) => host.trim()).filter(Boolean);
+  const bad = hosts.find((host) => !HOST_ENTRY.test(host));
+  if (bad !== undefined || hosts.length === 0) {
+    throw new ConfigError(name, `must list hosts like *.fbcdn.net, cdn.example.com or 127.0.0.1:9000${bad === undefined ? '' : `, got "${bad.slice(0, 60)}"`}`);
+  }
+  return hosts;
 }
 
 /**
@@ -766,7 +823,16 @@ export function configuredPages(config: GatewayConfig): PageConfig[] {
 }
 
 /** The settings that hold secrets (or, for redisUrl, may). */
-export type SecretSetting = 'pageAccessToken' | 'appSecret' | 'gatewayApiKeys' | 'callers' | 'metricsApiKey' | 'extraPages' | 'redisUrl' | 'tracing';
+export type SecretSetting =
+  | 'pageAccessToken'
+  | 'appSecret'
+  | 'gatewayApiKeys'
+  | 'callers'
+  | 'metricsApiKey'
+  | 'extraPages'
+  | 'redisUrl'
+  | 'tracing'
+  | 'avatarSigningKeys';
 
 /**
  * Every value that must never be printed: tokens, app secrets, API keys, the Redis password, the
@@ -785,6 +851,7 @@ export function secretsOf(
     config.appSecret,
     config.metricsApiKey,
     ...(config.gatewayApiKeys ?? []),
+    ...(config.avatarSigningKeys ?? []),
     ...(config.callers ?? []).map((caller) => caller.key),
     ...(config.extraPages ?? []).flatMap((page) => [page.token, page.appSecret]),
     urlPassword(config.redisUrl),

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { startAvatars } from './avatars/avatars.js';
 import { openCacheStore } from './cache/store.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { callerKeys, ConfigError, configuredPages, secretsOf, type GatewayConfig } from './config.js';
@@ -11,6 +12,7 @@ import { StaleAnswers } from './graphql/plugins/stale-extension.js';
 import { bearerCheck, bearerLookup, bearerOrToken } from './http/auth.js';
 import { corsHandler } from './http/cors.js';
 import { tokenVerifier } from './http/jwt.js';
+import { avatarRoute } from './http/avatars.js';
 import { EXPLORER_PATH, explorerRoute } from './http/explorer.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Readiness } from './http/readiness.js';
@@ -127,6 +129,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   const apollo = createApollo(config, logger, httpServer, { explorerPath: production ? undefined : EXPLORER_PATH });
   await apollo.start();
 
+  // Origin of the avatar URLs: PUBLIC_URL (required in production), else the address listened at (known below).
+  let origin = '';
+  const avatars =
+    config.avatarSigningKeys.length > 0 ? startAvatars(config, { pages, redis, metrics, clock, publicUrl: () => config.publicUrl ?? origin }) : undefined;
+
   // Each operation's context: its accounting, and its caller, which the loaders pass with every lookup.
   const context = async (scope: RequestScope, caller: Caller | undefined): Promise<GatewayContext> => {
     const loaders = new Map<Page, ProfileLoader>();
@@ -145,6 +152,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
       graphApiVersion: config.graphApiVersion,
       referrals,
       stale: new StaleAnswers(),
+      avatarUrl: avatars?.link,
     };
   };
 
@@ -211,7 +219,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
     cors: config.corsOrigins.length > 0 ? corsHandler(config.corsOrigins, config.corsMaxAgeSeconds) : undefined,
     maxRequestBytes: config.maxRequestBytes,
     maxQueryBytes: config.maxQueryBytes,
-    routes: [webhook, ops, explorer].filter((route) => route !== undefined),
+    routes: [webhook, ops, avatars && avatarRoute({ service: avatars.service, count: avatars.count, clock }), explorer].filter((route) => route !== undefined),
     metrics,
     logger,
     tracer,
@@ -245,7 +253,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
 
   const port = await listen(httpServer, config.port, config.host);
   readiness.serving();
-  const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   let closing: Promise<void> | undefined;
   return {
@@ -265,6 +273,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
         await apollo.stop();
         await prefetcher?.close();
         await pages.close();
+        await avatars?.close();
         await redis?.close();
         await referrals?.close();
         tokens?.close();

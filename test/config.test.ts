@@ -19,6 +19,38 @@ describe('configuration', () => {
     });
   });
 
+  it('avatars: off by default, Meta CDN hosts, no URL expiry; a short key or a bad host is refused by name, never echoed', () => {
+    expect(loadConfig({})).toMatchObject({
+      avatarSigningKeys: [],
+      avatarUrlTtl: 0,
+      avatarHosts: ['*.fbcdn.net', '*.fbsbx.com', '*.cdninstagram.com'],
+      avatarMaxBytes: 1024 * 1024,
+      avatarFetchTimeoutMs: 5000,
+      avatarCacheMaxBytes: 64 * 1024 * 1024,
+      avatarCacheTtl: 7 * 24 * 3600,
+      avatarLookupsPerMinute: 600,
+      publicUrl: undefined,
+    });
+    const keys = 'a-new-avatar-signing-key-0123456789ab, an-old-avatar-signing-key-0123456789a';
+    expect(loadConfig({ AVATAR_SIGNING_KEY: keys }).avatarSigningKeys).toEqual(['a-new-avatar-signing-key-0123456789ab', 'an-old-avatar-signing-key-0123456789a']);
+    expect(secretsOf(loadConfig({ AVATAR_SIGNING_KEY: keys }))).toContain('an-old-avatar-signing-key-0123456789a');
+    let message = '';
+    try {
+      loadConfig({ AVATAR_SIGNING_KEY: 'short-secret' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^Invalid configuration: AVATAR_SIGNING_KEY must hold keys of 32 to 512 characters/);
+    expect(message).not.toContain('short-secret');
+    expect(() => loadConfig({ AVATAR_HOSTS: 'https://cdn.example/x' })).toThrowError(/AVATAR_HOSTS must list hosts like/);
+    expect(loadConfig({ AVATAR_HOSTS: '*.fbcdn.net, 127.0.0.1:9000' }).avatarHosts).toEqual(['*.fbcdn.net', '127.0.0.1:9000']);
+    expect(loadConfig({ PUBLIC_URL: 'https://profiles.example.com/' }).publicUrl).toBe('https://profiles.example.com');
+    expect(() => loadConfig({ PUBLIC_URL: 'profiles.example.com' })).toThrowError(/PUBLIC_URL must be an absolute http\(s\) URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production', AVATAR_SIGNING_KEY: 'a-new-avatar-signing-key-0123456789ab' })).toThrowError(
+      /PUBLIC_URL is required in production when AVATAR_SIGNING_KEY is set/,
+    );
+  });
+
   it('gives slow clients 10 s for headers and 30 s for a request, and refuses headers given longer than the request', () => {
     expect(loadConfig({})).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
     expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '4000' })).toThrowError(

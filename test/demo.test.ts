@@ -35,6 +35,12 @@ describe('npm start without a token (demo mode)', () => {
     });
     expect(instagram.body).toEqual({ data: { a: { profile: { username: 'marta.souza', followerCount: 1824 } }, b: { profile: null } } });
 
+    // Avatars: the emulator draws them, so demo mode shows pictures without any network.
+    const avatar = await postGraphQL<any>(ready.url, { query: '{ user(psid: "1254459154682919") { profile { avatarUrl } } }' });
+    const picture = await fetch(avatar.body.data.user.profile.avatarUrl);
+    expect(picture.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await picture.arrayBuffer()).subarray(1, 4).toString('latin1')).toBe('PNG');
+
     started.child.kill('SIGTERM');
     expect(await started.exit).toBe(0);
   });

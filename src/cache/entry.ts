@@ -1,4 +1,5 @@
 import { GRAPH_FIELDS, type GraphField } from '../core/fields.js';
+import { pictureUrlExpiry } from '../core/picture-url.js';
 
 /** One field of a user's profile as the Graph API last gave it. */
 export interface CachedField {
@@ -39,21 +40,11 @@ export function storeTtlSeconds(policy: CachePolicy): number {
 }
 
 /**
- * Expiry embedded in a profile picture URL (`ext`, Unix seconds; on Instagram's CDN `oe`, hex Unix
- * seconds), in milliseconds. The URL stops working then, so no cached copy may be served after
- * it, fresh or stale.
+ * Expiry embedded in a profile picture URL (`ext` or `oe`), in milliseconds. The URL stops
+ * working then, so no cached copy may be served after it, fresh or stale.
  */
 export function pictureExpiry(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  try {
-    const params = new URL(value).searchParams;
-    const ext = params.get('ext');
-    if (ext !== null) return /^\d{1,12}$/.test(ext) ? Number(ext) * 1000 : undefined;
-    const oe = params.get('oe');
-    return oe !== null && /^[0-9A-Fa-f]{1,10}$/.test(oe) ? Number.parseInt(oe, 16) * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
+  return typeof value === 'string' ? pictureUrlExpiry(value) : undefined;
 }
 
 function usable(field: GraphField, cached: CachedField, now: number, maxAgeMs: number): boolean {

@@ -41,3 +41,11 @@ export function throttleKey(page: string): string {
 export function budgetKeyPrefix(caller: string): string {
   return `${PREFIX}:budget:${caller}`;
 }
+
+/**
+ * The store key of one user's picture bytes: (page, kind of user id, user id), like a profile's,
+ * never the token; apart from profile keys, whose Page part starts with `page-` or `token-`.
+ */
+export function avatarKey(page: string, kind: string, userId: string): string {
+  return `${PREFIX}:avatar:${page}:${kind}:${userId}`;
+}

@@ -161,6 +161,7 @@ export function pageChain(page: PageConfig, dependencies: ChainDependencies): Pa
 
   return {
     id: page.id,
+    key,
     get appSecret() {
       return credentials.appSecret;
     },

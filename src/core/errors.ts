@@ -151,6 +151,12 @@ export const fieldUnavailable = ({ name, graph, removedIn, addedIn }: FieldFacts
 export const instagramNotFound = (graph?: GraphErrorRef) =>
   new GatewayError(ErrorCode.NOT_FOUND, "No Instagram user with this IGSID exists for this Page's Instagram account.", {}, graph);
 
+/** avatarUrl asked of a gateway without AVATAR_SIGNING_KEY. */
+export const avatarsOff = () =>
+  new GatewayError(ErrorCode.FIELD_UNAVAILABLE, 'avatarUrl needs AVATAR_SIGNING_KEY, which this gateway is not configured with.', {
+    field: 'avatarUrl',
+  });
+
 /**
  * A lookup refused for its caller alone (its budget, or its priority while the Page's quota runs
  * low), with no upstream call. Another caller asking for the same user may still be answered, so

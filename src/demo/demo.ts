@@ -8,6 +8,8 @@ import { GraphEmulator } from './emulator/server.js';
 /** Not secrets: they only connect the gateway to its own emulator and webhook in demo mode. */
 const DEMO_APP_SECRET = 'demo-app-secret';
 const DEMO_VERIFY_TOKEN = 'demo-verify-token';
+/** Signs demo avatar URLs, the same across restarts so that kept URLs still load. */
+const DEMO_AVATAR_SIGNING_KEY = 'demo-avatar-signing-key-not-a-secret-0000';
 
 /** Ad referral of the 2016 User Profile doc's example, with a fixed time so restarts change nothing. */
 const SAMPLE_DELIVERY = {
@@ -43,7 +45,8 @@ export interface Demo {
  * this module with a dynamic import, only in demo mode: production never loads the emulator.
  */
 export async function startDemo(config: GatewayConfig, logger: Logger): Promise<Demo> {
-  const emulator = await GraphEmulator.start({ host: '127.0.0.1', port: 0, appSecret: DEMO_APP_SECRET });
+  // The emulator draws the profile pictures itself: the demo shows avatars without any network.
+  const emulator = await GraphEmulator.start({ host: '127.0.0.1', port: 0, appSecret: DEMO_APP_SECRET, servePictures: true });
   return {
     emulator,
     samplePsid: DEMO_PSIDS.peter,
@@ -56,6 +59,8 @@ export async function startDemo(config: GatewayConfig, logger: Logger): Promise<
       instagramAccountId: DEMO_INSTAGRAM_ACCOUNT_ID,
       webhookVerifyToken: config.webhookVerifyToken ?? DEMO_VERIFY_TOKEN,
       dataDir: join(config.dataDir, 'demo'),
+      avatarSigningKeys: config.avatarSigningKeys.length > 0 ? config.avatarSigningKeys : [DEMO_AVATAR_SIGNING_KEY],
+      avatarHosts: [new URL(emulator.url).host],
     },
     async deliverSampleReferral(webhookUrl) {
       const body = JSON.stringify(SAMPLE_DELIVERY);

@@ -143,6 +143,13 @@ export type InstagramUser = {
 export type MessengerProfile = {
   readonly __typename?: 'MessengerProfile';
   /**
+   * A picture URL that can be kept: on the gateway's own origin, it shows the user's current profile
+   * picture whenever it is loaded, with no API key (it is signed), long after `profilePic` has
+   * expired. Null when the user has no picture. Costs the same Graph API field as `profilePic`.
+   * Expires after `AVATAR_URL_TTL` when the operator sets one. Needs `AVATAR_SIGNING_KEY`.
+   */
+  readonly avatarUrl?: Maybe<Scalars['String']['output']>;
+  /**
    * When the oldest profile value used was fetched from the Graph API (ISO 8601, UTC): the start of
    * the lookup that brought it. Null when no value was read.
    */
@@ -532,6 +539,7 @@ export type InstagramUserResolvers<ContextType = GatewayContext, ParentType exte
 };
 
 export type MessengerProfileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['MessengerProfile'] = ResolversParentTypes['MessengerProfile']> = {
+  avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fetchedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   gender?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -25,4 +25,6 @@ export interface GatewayContext {
   readonly call: LookupCall;
   /** No API keys are configured: every request is anonymous, and may do what an operator may. */
   readonly open: boolean;
+  /** The signed avatar URL of a user (kind `m`: a PSID); undefined without AVATAR_SIGNING_KEY. */
+  readonly avatarUrl: ((subject: { readonly kind: 'm' | 'ig'; readonly pageId: string; readonly userId: string }) => string) | undefined;
 }

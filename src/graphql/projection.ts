@@ -19,7 +19,8 @@ const NO_VARIABLES = {};
 /**
  * The catalog fields (MessengerProfile's or InstagramProfile's, told by `isField`) selected under
  * the `profile` field being resolved, across aliases, named and inline fragments, honouring @skip
- * and @include with the operation's variables.
+ * and @include with the operation's variables. avatarUrl counts as profilePic: it is made from the
+ * same Graph field.
  */
 export function selectedProfileFields<F extends string>(info: GraphQLResolveInfo, isField: (name: string) => name is F): ReadonlySet<F> {
   const variables: object = info.variableValues ?? NO_VARIABLES;
@@ -44,6 +45,11 @@ function walk<F extends string>(info: GraphQLResolveInfo, isField: (name: string
       switch (selection.kind) {
         case Kind.FIELD:
           if (isField(selection.name.value)) selected.add(selection.name.value);
+          // avatarUrl is made from the same Graph field as profilePic.
+          else if (selection.name.value === 'avatarUrl') {
+            const picture = 'profilePic';
+            if (isField(picture)) selected.add(picture);
+          }
           break;
         case Kind.INLINE_FRAGMENT:
           visit(selection.selectionSet);

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput, fieldUnavailable, probeForbidden, upstreamUnavailable } from '../core/errors.js';
+import { avatarsOff, badUserInput, fieldUnavailable, probeForbidden, upstreamUnavailable } from '../core/errors.js';
 import { globalId } from '../core/global-id.js';
 import type {
   BreakerState,
@@ -142,7 +142,16 @@ const profileFieldResolvers = {
   gender: (parent, _args, context) => profileValue(parent, 'gender', context),
   isPaymentEnabled: (parent, _args, context) => profileValue(parent, 'isPaymentEnabled', context),
   lastAdReferral: (parent, _args, context) => lastAdReferral(parent, context),
-} satisfies Required<Omit<MessengerProfileResolvers, 'source' | 'fetchedAt'>> & Record<ProfileField, unknown>;
+} satisfies Required<Omit<MessengerProfileResolvers, 'source' | 'fetchedAt' | 'avatarUrl'>> & Record<ProfileField, unknown>;
+
+/** A signed URL on the gateway's origin, made from profile_pic without a lookup of its own; null without a picture. */
+const avatarUrlResolver = {
+  avatarUrl: (parent, _args, context) => {
+    if (!profileValue(parent, 'profilePic', context)) return null;
+    if (!context.avatarUrl) throw avatarsOff();
+    return context.avatarUrl({ kind: 'm', pageId: parent.page.id ?? '', userId: parent.psid });
+  },
+} satisfies Pick<MessengerProfileResolvers, 'avatarUrl'>;
 
 // The schema's enum values for the gateway's own.
 const PROFILE_SOURCE: Readonly<Record<ValueSource, ProfileSource>> = { 'graph-api': 'GRAPH_API', cache: 'CACHE', 'stale-cache': 'STALE_CACHE' };
@@ -243,7 +252,7 @@ export const resolvers: Resolvers = {
       return values && { ...values, psid };
     },
   },
-  MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers },
+  MessengerProfile: { ...profileFieldResolvers, ...provenanceResolvers, ...avatarUrlResolver },
   InstagramUser: {
     id: (user) => globalId('InstagramUser', user.page.id, user.igsid),
     igsid: (user) => user.igsid,

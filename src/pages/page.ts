@@ -10,6 +10,8 @@ import type { TokenHealth } from './token.js';
 /** A Page's own access to the Graph API: its token, its chain, and the state its layers keep. */
 export interface Page {
   readonly id: string | undefined;
+  /** The Page's non-secret identity in shared stores (cache/keys.ts's pageKey): its id, or a hash of its token. */
+  readonly key: string;
   /** Current app secret (it may rotate): webhook signatures are checked with it. */
   readonly appSecret: string | undefined;
   /** The Instagram professional account linked to the Page; undefined when none is configured. */

@@ -51,6 +51,7 @@ describe('profile_pic expiry', () => {
 
   it.each<[string, unknown, number | undefined]>([
     ['ext in seconds', pic(1_700_000_123), 1_700_000_123_000],
+    ['oe in hex seconds (fbcdn, Instagram)', 'https://scontent.cdninstagram.com/v/p.jpg?oh=00_A&oe=6650A1B2', 0x6650a1b2 * 1000],
     ['no ext', 'https://cdn.example/p.jpg', undefined],
     ['non-numeric ext', 'https://cdn.example/p.jpg?ext=soon', undefined],
     ['not a URL', 'p.jpg?ext=5', undefined],

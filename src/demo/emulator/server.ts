@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { DEMO_INSTAGRAM_ACCOUNT_ID, DEMO_PAGE_ID, DEMO_PAGE_TOKEN, demoInstagramUsers, demoUsers, type InstagramRecord, type UserRecord } from './data.js';
 import { envelope, GraphErrors, type EmulatedError } from './graph-errors.js';
+import { PICTURE_PATH, PictureCdn } from './pictures.js';
 import { isVersionSegment, olderThan, readJson } from './versions.js';
 
 export type Permission = 'pages_user_locale' | 'pages_user_timezone' | 'pages_user_gender' | 'instagram_basic' | 'instagram_manage_messages';
@@ -31,6 +32,8 @@ const INSTAGRAM_FIELD_SINCE: Readonly<Record<string, string>> = {
   is_business_follow_user: 'v12.0',
   username: 'v14.0',
 };
+
+const LOOKASIDE = 'https://platform-lookaside.fbsbx.com/platform/profilepic/';
 
 export interface EmulatedPage {
   readonly id: string;
@@ -67,6 +70,13 @@ export interface EmulatorOptions {
   readonly pageCallBudget?: number;
   /** The app, for debug_token: its app access token is `<id>|<secret>`. */
   readonly app?: { readonly id: string; readonly secret: string };
+  /**
+   * Serve profile pictures: lookaside `profile_pic` URLs are answered as URLs of the emulator's own
+   * CDN (PNGs it draws, no network), which expire like the real ones. @default false
+   */
+  readonly servePictures?: boolean;
+  /** The emulator's time (picture URLs' `ext` and the CDN's expiry check), in ms since the epoch. @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** What debug_token says of a token (Unix seconds; 0 = never). */
@@ -135,6 +145,10 @@ interface Answer {
  */
 export class GraphEmulator {
   readonly requests: RecordedRequest[] = [];
+  /** Every picture request the CDN received (path and query), in order; apart from `requests`. */
+  readonly pictureRequests: string[] = [];
+  private readonly cdn = new PictureCdn(Math.random().toString(36));
+  private pictureGate: Promise<unknown> | undefined;
   private readonly pages: EmulatedPage[];
   private permissions: Set<Permission>;
   private readonly faults: { fault: Fault; left: number }[] = [];
@@ -218,6 +232,11 @@ export class GraphEmulator {
     page.instagramUsers.set(igsid, record);
   }
 
+  /** Holds every picture answer until `gate` settles (undefined: answer at once). */
+  holdPictures(gate: Promise<unknown> | undefined): void {
+    this.pictureGate = gate;
+  }
+
   setPermissions(permissions: readonly Permission[]): void {
     this.permissions = new Set(permissions);
   }
@@ -228,6 +247,7 @@ export class GraphEmulator {
     this.refused.clear();
     this.extraTokens.clear();
     this.tokenInfo.clear();
+    this.pictureRequests.length = 0;
     this.faults.length = 0;
     this.appCalls = 0;
     this.pageCalls.clear();
@@ -252,6 +272,7 @@ export class GraphEmulator {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/__emulator/')) return this.control(url.pathname, req.method ?? 'GET', raw, res);
+    if (this.options.servePictures && url.pathname === PICTURE_PATH && req.method === 'GET') return this.picture(url, req.url ?? '/', res);
 
     const params: Record<string, string> = Object.fromEntries(url.searchParams);
     const type = req.headers['content-type'] ?? '';
@@ -293,6 +314,19 @@ export class GraphEmulator {
     }
     const answer = fault?.error ? errorAnswer(fault.error) : this.route(req.method ?? 'GET', url.pathname, params, batch, fault);
     this.send(res, answer, params.access_token, headers, String(req.headers['accept-encoding'] ?? ''));
+  }
+
+  private async picture(url: URL, raw: string, res: ServerResponse): Promise<void> {
+    this.pictureRequests.push(raw);
+    if (this.pictureGate) await this.pictureGate;
+    const known = (psid: string) => this.pages.some((page) => page.users.get(psid)?.kind === 'profile');
+    const answer = this.cdn.answer(url.searchParams, this.now(), known);
+    res.writeHead(answer.status, { 'content-type': answer.type, 'content-length': answer.body.length });
+    res.end(answer.body);
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
   }
 
   private route(method: string, pathname: string, params: Record<string, string>, batch: unknown, fault: Fault | undefined): Answer {
@@ -428,6 +462,7 @@ export class GraphEmulator {
       case 'profile': {
         const p = record.profile;
         const all: Record<string, unknown> = { ...p, name: `${p.first_name} ${p.last_name}`, id };
+        if (this.options.servePictures && p.profile_pic.startsWith(LOOKASIDE)) all.profile_pic = this.cdn.url(this.url, id, this.now());
         const body: Record<string, unknown> = {};
         for (const field of fields) if (all[field] !== undefined) body[field] = all[field];
         body.id = id;
