@@ -1,16 +1,7 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { heapAfterGc } from './heap.js';
 import { DEMO_PSIDS, startStack, useStack } from './helpers.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 /** A valid one-user query, distinct per `i`, padded with a comment of `padBytes` (comments are no tokens). */
 const padded = (i: number, padBytes: number) => `# ${'x'.repeat(padBytes)}\nquery Q${i} { user(psid: "${DEMO_PSIDS.peter}") { psid } }`;
